@@ -18,7 +18,7 @@ def counts_in_averages(outcome: ModuleMark, supernumerary_counts: bool) -> bool:
 
 
 def credit_weighted(outcomes: Iterable[ModuleMark]) -> Ratio | None:
-    """``sum(mark * credits) / sum(credits)`` of the given numeric outcomes, exact; None when there are none."""
+    """``sum(mark * credits) / sum(credits)`` of numeric outcomes, exact; None when there are none."""
     numerator = 0
     credits = 0
     places = 0

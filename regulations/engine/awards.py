@@ -1,4 +1,6 @@
-"""Award eligibility, classification and exit awards (RULES.md section 5, 9.12-9.24; Leeds Table A, L 3.8, L 10).
+"""Award eligibility, classification and exit awards.
+
+RULES.md section 5 and 9.12-9.24; Leeds Table A, L 3.8 and L 10.
 
 Every award is one ``AwardSpec`` of the rule set; ``check_award`` tests each of
 its rules and reports every one that fails (RULES 9.18), then computes its

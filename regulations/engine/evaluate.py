@@ -9,15 +9,17 @@ award and no decision (RULES 9.35).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from .averages import classification_group, grouped_averages
 from .awards import COMPENSATED, FAILED, PASSED, AwardCheck, Standing, check_award
-from .marks import ModuleMark, evaluate_module
+from .marks import ModuleMark, evaluate_module, mark_rules
 from .numbers import MARK_SCALE, ratio_text, text_of
 from .parse import InputError
 from .progression import ProgressionContext
 from .records import AFTER_REASSESSMENT, Record
-from .result import Result
 from .registry import CAP_RULES, COMPENSATION_RULES, PROGRESSION_RULES
+from .result import Result
 from .ruleset import RuleSet
 from .trace import Reason, clauses
 
@@ -29,7 +31,8 @@ def evaluate(record: Record, ruleset: RuleSet) -> Result:
     _check_question(record, ruleset)
     cap_rule = CAP_RULES[ruleset.rules["reassessment_cap"]]()
     compensation = COMPENSATION_RULES[ruleset.rules["compensation"]](ruleset.compensation)
-    outcomes = {module.code: evaluate_module(module, ruleset, cap_rule) for module in record.modules}
+    rules = mark_rules(ruleset, cap_rule)
+    outcomes = {module.code: evaluate_module(module, rules) for module in record.modules}
     places = int(ruleset.module_mark_places.value)
     counts = record.programme.supernumerary_counts
     level_averages = grouped_averages(outcomes.values(), lambda o: o.module.level, counts)
@@ -73,24 +76,26 @@ def evaluate(record: Record, ruleset: RuleSet) -> Result:
         credit[code] = status
 
     incomplete = tuple(sorted(missing for outcome in outcomes.values() for missing in outcome.missing))
-    common = {
-        "id": record.id,
-        "ruleset": ruleset.key,
-        "ruleset_version": ruleset.version,
-        "ruleset_fingerprint": ruleset.fingerprint,
-        "module_marks": {
-            code: (o.module.grade if o.module.grade is not None else text_of(o.mark, places))
+    base = Result(
+        id=record.id,
+        ruleset=ruleset.key,
+        ruleset_version=ruleset.version,
+        ruleset_fingerprint=ruleset.fingerprint,
+        question="award" if record.ask.award else "progression",
+        module_marks={
+            code: text_of(o.mark, places) if o.mark is not None else str(o.module.grade)
             for code, o in outcomes.items()
             if o.mark is not None or o.module.grade is not None
         },
-        "credit": credit,
-        "level_averages": level_averages,
-        "year_averages": year_averages,
-        "incomplete": incomplete,
-    }
+        credit=credit,
+        level_averages=level_averages,
+        year_averages=year_averages,
+        incomplete=incomplete,
+        trace=(),
+    )
     if incomplete:
         trace.append(Reason("incomplete", "record", clauses("RULES 9.35"), {"missing": list(incomplete)}))
-        return Result(question="award" if record.ask.award else "progression", trace=tuple(trace), **common)
+        return replace(base, trace=tuple(trace))
 
     apl: dict[int, int] = {}
     for level, credits in record.student.apl:
@@ -106,7 +111,7 @@ def evaluate(record: Record, ruleset: RuleSet) -> Result:
                 passed_by_level[level] = passed_by_level.get(level, 0) + outcome.module.credits
         marginal = _marginal_fail_credits(outcomes, credit, ruleset)
         standing = Standing(record, ruleset, outcomes, credit, passed_by_level, taken_by_level, marginal)
-        return _award_result(standing, registered.key, trace, common)
+        return _award_result(standing, registered.key, trace, base)
 
     assert record.ask.level is not None and record.ask.stage is not None
     context = ProgressionContext(
@@ -115,14 +120,13 @@ def evaluate(record: Record, ruleset: RuleSet) -> Result:
     rule = PROGRESSION_RULES[ruleset.rules["progression"]](ruleset)
     decision = rule.decide(context)
     trace.extend(decision.reasons)
-    return Result(
-        question="progression",
+    return replace(
+        base,
         trace=tuple(trace),
         decision=decision.decision,
         options=None if decision.options is None else tuple(decision.options),
         reassess=decision.reassess,
         transfer=decision.transfer,
-        **common,
     )
 
 
@@ -163,7 +167,7 @@ def _marginal_fail_credits(outcomes: dict[str, ModuleMark], credit: dict[str, st
     return total
 
 
-def _award_result(standing: Standing, key: str, trace: list[Reason], common: dict[str, object]) -> Result:
+def _award_result(standing: Standing, key: str, trace: list[Reason], base: Result) -> Result:
     ruleset = standing.ruleset
     places = int(ruleset.classification_places.value)
     registered = check_award(ruleset.awards[key], standing, registered=True)
@@ -198,8 +202,8 @@ def _award_result(standing: Standing, key: str, trace: list[Reason], common: dic
             },
         )
     )
-    return Result(
-        question="award",
+    return replace(
+        base,
         trace=tuple(trace),
         classification_average=None if rounded is None else text_of(rounded, places),
         award=key if granted else None,
@@ -207,7 +211,6 @@ def _award_result(standing: Standing, key: str, trace: list[Reason], common: dic
         exit_award=exit_check.spec.key if exit_check else None,
         unmet=tuple(registered.unmet),
         marginal_fail_credits=standing.marginal_fail_credits if programme.engineering_council else None,
-        **common,  # type: ignore[arg-type]
     )
 
 
@@ -216,5 +219,3 @@ def _average_reasons(averages: dict[int, tuple[int, int]], kind: str, ruleset: R
         Reason(f"{kind}-average", f"{kind} {group}", ("RULES 4",), {"exact": ratio_text(value)})
         for group, value in averages.items()
     ]
-
-

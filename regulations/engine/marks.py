@@ -1,4 +1,6 @@
-"""Module marks: components, attempts, result codes, caps and higher-of (RULES.md sections 1-2, 9.1-9.6, 9.34-9.37).
+"""Module marks: components, attempts, result codes, caps and higher-of.
+
+RULES.md sections 1-2, 9.1-9.6 and 9.34-9.37.
 
 One pass over a module's attempts keeps, per component, its latest effective
 mark and how many times it has really been sat:
@@ -51,16 +53,64 @@ def is_foundation(module: Module) -> bool:
     return module.foundation_year or module.level == 3 or module.year == 0
 
 
-def evaluate_module(module: Module, ruleset: RuleSet, cap_rule: CapRule) -> ModuleMark:
-    places = int(ruleset.module_mark_places.value)
-    pass_mark = ruleset.pass_mark.at(module.level)
-    pass_at_places = pass_mark * 10**places // MARK_SCALE
+@dataclass(frozen=True, slots=True)
+class MarkRules:
+    """The rule set's mark parameters, prepared once per rule set: scaled marks by level, clauses."""
+
+    places: int
+    pass_mark: dict[int, int]
+    pass_at_places: dict[int, int]
+    cap: dict[int, int]
+    cap_at_places: dict[int, int]
+    caps_components: bool
+    caps_module: bool
+    uncapped_foundation_year: bool
+    higher_of: bool
+    basic_clauses: tuple[str, ...]
+    higher_of_clause: str
+    cap_clause: str
+    foundation_clause: str
+
+
+_PREPARED: dict[tuple[str, str], MarkRules] = {}
+
+
+def mark_rules(ruleset: RuleSet, cap_rule: CapRule) -> MarkRules:
+    key = (ruleset.fingerprint, type(cap_rule).__name__)
+    prepared = _PREPARED.get(key)
+    if prepared is None:
+        places = int(ruleset.module_mark_places.value)
+        factor = MARK_SCALE // 10**places
+        foundation = ruleset.uncapped_foundation_year
+        prepared = MarkRules(
+            places=places,
+            pass_mark=dict(ruleset.pass_mark.values),
+            pass_at_places={level: mark // factor for level, mark in ruleset.pass_mark.values.items()},
+            cap=dict(ruleset.reassessment_cap.values),
+            cap_at_places={level: mark // factor for level, mark in ruleset.reassessment_cap.values.items()},
+            caps_components=cap_rule.caps_components,
+            caps_module=cap_rule.caps_module,
+            uncapped_foundation_year=foundation is not None and bool(foundation.value),
+            higher_of=bool(ruleset.higher_of.value),
+            basic_clauses=clauses(ruleset.module_mark_places.clause, ruleset.pass_mark.clause),
+            higher_of_clause=ruleset.higher_of.clause,
+            cap_clause=ruleset.reassessment_cap.clause,
+            foundation_clause="" if foundation is None else foundation.clause,
+        )
+        _PREPARED[key] = prepared
+    return prepared
+
+
+def evaluate_module(module: Module, rules: MarkRules) -> ModuleMark:
+    places = rules.places
     if module.grade is not None:
         return _graded(module, places)
     if not module.attempts:
-        missing = tuple(f"{module.code}/{c.name}" for c in module.components) or (f"{module.code}/module",)
-        if module.direct_marks:
-            missing = (f"{module.code}/{MODULE_COMPONENT}",)
+        missing = (
+            (f"{module.code}/{MODULE_COMPONENT}",)
+            if module.direct_marks
+            else tuple(f"{module.code}/{c.name}" for c in module.components)
+        )
         return ModuleMark(
             module,
             None,
@@ -72,14 +122,15 @@ def evaluate_module(module: Module, ruleset: RuleSet, cap_rule: CapRule) -> Modu
             (),
             Reason("module-missing", module.code, clauses("RULES 9.35"), {"missing": list(missing)}),
         )
-
-    uncapped = (
-        ruleset.uncapped_foundation_year is not None
-        and bool(ruleset.uncapped_foundation_year.value)
-        and (is_foundation(module))
-    )
-    cap = ruleset.reassessment_cap.at(module.level)
-    cap_at_places = cap * 10**places // MARK_SCALE
+    level = module.level
+    pass_mark = rules.pass_mark[level]
+    if len(module.attempts) == 1 and module.direct_marks:
+        raw = module.attempts[0][0][1]
+        if not isinstance(raw, ResultCode):
+            return _single_mark(module, rules, scaled(raw), pass_mark)
+    uncapped = rules.uncapped_foundation_year and is_foundation(module)
+    cap = rules.cap[level]
+    cap_at_places = rules.cap_at_places[level]
     weights = {c.name: scaled(c.weight) for c in module.components}
     total_weight = sum(weights.values())
     current: dict[str, int | None] = dict.fromkeys(weights)
@@ -88,50 +139,56 @@ def evaluate_module(module: Module, ruleset: RuleSet, cap_rule: CapRule) -> Modu
     last = len(module.attempts) - 1
     counted: list[tuple[int, int]] = []
     steps: list[dict[str, object]] = []
-    higher_of = bool(ruleset.higher_of.value)
+    capped_any = False
+    reassessed = False
 
     for index, attempt in enumerate(module.attempts):
         first_basis = module.reassessment_as_first_attempt and index == last and index > 0
         reassessment = False
-        sat = False
+        sat_marks: dict[str, str] = {}
         for name, raw in attempt:
             if raw is ResultCode.DEF:
+                sat_marks[name] = "DEF"
                 continue
-            value = 0 if isinstance(raw, ResultCode) else scaled(raw)
-            resit = sittings[name] > 0 and not first_basis
-            if resit:
+            if isinstance(raw, ResultCode):
+                value = 0
+                sat_marks[name] = raw.value
+            else:
+                value = scaled(raw)
+                sat_marks[name] = mark_text(value)
+            if sittings[name] and not first_basis:
                 reassessment = True
-                if cap_rule.caps_components and not uncapped and value > cap:
+                if rules.caps_components and not uncapped and value > cap:
                     value = cap
+                    capped_any = True
             current[name] = value
             if value > best.get(name, -1):
                 best[name] = value
             if not first_basis:
                 sittings[name] += 1
-            sat = True
-        step: dict[str, object] = {
-            "attempt": index + 1,
-            "sat": {
-                name: (raw.value if isinstance(raw, ResultCode) else mark_text(scaled(raw)))
-                for name, raw in attempt
-            },
-        }
-        if not sat:
+        step: dict[str, object] = {"attempt": index + 1, "sat": sat_marks}
+        if all(mark == "DEF" for mark in sat_marks.values()):
             step["kind"] = "not-taken"
             steps.append(step)
             continue
+        reassessed = reassessed or reassessment
         step["kind"] = "first-attempt-basis" if first_basis else ("reassessment" if reassessment else "first")
-        if any(value is None for value in current.values()):
+        if None in current.values():
             step["incomplete"] = True
             steps.append(step)
             continue
-        numerator = sum(value * weights[name] for name, value in current.items() if value is not None)
-        mark = round_half_up(numerator, total_weight * MARK_SCALE, places)
-        step["exact"] = ratio_text((numerator, total_weight * MARK_SCALE), 6)
+        numerator = 0
+        for name, sitting in current.items():
+            numerator += (sitting or 0) * weights[name]
+        denominator = total_weight * MARK_SCALE
+        mark = round_half_up(numerator, denominator, places)
+        if mark * denominator != numerator * 10**places:
+            step["exact"] = ratio_text((numerator, denominator), 6)
         step["mark"] = text_of(mark, places)
-        if reassessment and cap_rule.caps_module and not uncapped and mark > cap_at_places:
+        if reassessment and rules.caps_module and not uncapped and mark > cap_at_places:
             mark = cap_at_places
             step["capped"] = text_of(mark, places)
+            capped_any = True
         if first_basis and counted and counted[-1][0] == index - 1:
             step["replaces"] = index
             counted.pop()
@@ -157,9 +214,9 @@ def evaluate_module(module: Module, ruleset: RuleSet, cap_rule: CapRule) -> Modu
                 {"missing": list(missing), "attempts": steps},
             ),
         )
-    counting = max(mark for _, mark in counted) if higher_of else counted[-1][1]
+    counting = max(mark for _, mark in counted) if rules.higher_of else counted[-1][1]
     must_pass_met = all(best.get(c.name, 0) >= pass_mark for c in module.components if c.must_pass)
-    reached = counting >= pass_at_places
+    reached = counting >= rules.pass_at_places[level]
     failed_components: tuple[str, ...] = ()
     if not (reached and must_pass_met):
         failed_components = tuple(
@@ -171,18 +228,15 @@ def evaluate_module(module: Module, ruleset: RuleSet, cap_rule: CapRule) -> Modu
         "counting": text_of(counting, places),
         "pass_mark": mark_text(pass_mark),
     }
-    cited = [ruleset.module_mark_places.clause, ruleset.pass_mark.clause]
+    cited = list(rules.basic_clauses)
     if len(counted) > 1:
         figures["higher_of"] = [text_of(mark, places) for _, mark in counted]
-        cited.append(ruleset.higher_of.clause)
-    if any("capped" in step for step in steps) or (
-        cap_rule.caps_components and any(step.get("kind") == "reassessment" for step in steps)
-    ):
-        cited.append(ruleset.reassessment_cap.clause)
-    if uncapped and any(step.get("kind") == "reassessment" for step in steps):
+        cited.append(rules.higher_of_clause)
+    if capped_any:
+        cited.append(rules.cap_clause)
+    if uncapped and reassessed:
         figures["uncapped"] = "foundation-year"
-        assert ruleset.uncapped_foundation_year is not None
-        cited.append(ruleset.uncapped_foundation_year.clause)
+        cited.append(rules.foundation_clause)
     if module.reassessment_as_first_attempt and last > 0:
         cited.append("RULES 9.2")
     if not must_pass_met:
@@ -200,6 +254,28 @@ def evaluate_module(module: Module, ruleset: RuleSet, cap_rule: CapRule) -> Modu
         (),
         failed_components,
         Reason("module-mark", module.code, clauses(*cited), figures),
+    )
+
+
+def _single_mark(module: Module, rules: MarkRules, value: int, pass_mark: int) -> ModuleMark:
+    """The common case: one first attempt with a module mark given directly (RULES 9.3)."""
+    places = rules.places
+    counting = round_half_up(value, MARK_SCALE, places)
+    text = text_of(counting, places)
+    reached = counting >= rules.pass_at_places[module.level]
+    sat = mark_text(value)
+    step: dict[str, object] = {"attempt": 1, "sat": {MODULE_COMPONENT: sat}, "kind": "first", "mark": text}
+    figures = {"attempts": [step], "counting": text, "pass_mark": mark_text(pass_mark)}
+    return ModuleMark(
+        module,
+        counting,
+        places,
+        reached,
+        True,
+        1,
+        (),
+        () if reached else (MODULE_COMPONENT,),
+        Reason("module-mark", module.code, rules.basic_clauses, figures),
     )
 
 

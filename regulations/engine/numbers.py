@@ -29,7 +29,7 @@ def scaled(value: Decimal, places: int = MARK_PLACES) -> int:
     factor, remainder = divmod(10**places, denominator)
     if remainder:
         raise ExactnessError(f"{value} has more than {places} decimal places")
-    return numerator * factor
+    return int(numerator * factor)
 
 
 def round_half_up(numerator: int, denominator: int, places: int) -> int:
@@ -39,7 +39,7 @@ def round_half_up(numerator: int, denominator: int, places: int) -> int:
     """
     if numerator < 0:
         return -round_half_up(-numerator, denominator, places)
-    return (2 * numerator * 10**places + denominator) // (2 * denominator)
+    return int((2 * numerator * 10**places + denominator) // (2 * denominator))
 
 
 def decimal_of(value: int, places: int) -> Decimal:
@@ -96,11 +96,11 @@ def rounded_text(ratio: Ratio, places: int) -> str:
 
 def ratio_ge(ratio: Ratio, threshold_scaled: int, places: int) -> bool:
     """``ratio >= threshold`` with the threshold given scaled by ``10**places``, compared exactly."""
-    return ratio[0] * 10**places >= threshold_scaled * ratio[1]
+    return bool(ratio[0] * 10**places >= threshold_scaled * ratio[1])
 
 
 def weighted_mean(terms: list[tuple[Ratio, int]]) -> Ratio | None:
-    """``sum(w * r) / sum(w)`` over ``(ratio, weight)`` terms with integer weights; None when the weights sum to 0."""
+    """``sum(w * r) / sum(w)`` over ``(ratio, weight)`` terms, integer weights; None when they sum to 0."""
     total_weight = 0
     numerator, denominator = 0, 1
     for (term_num, term_den), weight in terms:

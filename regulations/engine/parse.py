@@ -81,9 +81,10 @@ def _whole(value: Any, where: str, *, minimum: int | None = None, maximum: int |
     if number != number.to_integral_value():
         raise InputError(f"{where}: {value!r} is not a whole number")
     result = int(number)
-    if minimum is not None and result < minimum or maximum is not None and result > maximum:
-        bounds = f"{minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
-        raise InputError(f"{where}: {result} is outside {bounds}")
+    if maximum is not None and minimum is not None and not minimum <= result <= maximum:
+        raise InputError(f"{where}: {result} is not between {minimum} and {maximum}")
+    if minimum is not None and result < minimum:
+        raise InputError(f"{where}: {result} must be at least {minimum}")
     return result
 
 
@@ -269,7 +270,8 @@ def _module(code: str, table: dict[str, Any]) -> Module:
             for name, mark in _object(attempt, f"{where}, attempt {n}").items():
                 if name not in names:
                     raise InputError(
-                        f"{where}, attempt {n}: unknown component {name!r} (components: {', '.join(sorted(names))})"
+                        f"{where}, attempt {n}: unknown component {name!r} "
+                        f"(components: {', '.join(sorted(names))})"
                     )
                 entries.append((name, parse_mark(mark, f"{where}, attempt {n}, component {name}")))
             parsed.append(tuple(entries))

@@ -1,6 +1,5 @@
 """Rule objects by the names a rule set gives them in its ``[rules]`` table."""
 
-
 from __future__ import annotations
 
 from .rules.caps import CAP_RULES, CapRule

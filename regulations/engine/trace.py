@@ -8,6 +8,7 @@ and the figures it used, as JSON-ready values (exact figures as strings).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 
@@ -27,6 +28,7 @@ class Reason:
         }
 
 
+@cache
 def clauses(*texts: str) -> tuple[str, ...]:
     """Split ``"L 7.7.3-7.7.4, RULES 9.4"`` style clause strings into one tuple."""
     out: list[str] = []

@@ -14,7 +14,7 @@ from regulations.engine import RuleSet, load_ruleset
 ROOT = Path(__file__).resolve().parent
 
 
-def keys() -> list[str]:
+def available() -> list[str]:
     return sorted(path.parent.name for path in ROOT.glob("*/ruleset.toml"))
 
 
@@ -26,7 +26,7 @@ class UnknownRuleSet(LookupError):
 def get(key: str) -> RuleSet:
     path = ROOT / key / "ruleset.toml"
     if "/" in key or not path.is_file():
-        raise UnknownRuleSet(f"ruleset: unknown rule set {key!r} (known: {', '.join(keys())})")
+        raise UnknownRuleSet(f"ruleset: unknown rule set {key!r} (known: {', '.join(available())})")
     return load_ruleset(path)
 
 

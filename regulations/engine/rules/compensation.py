@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from ..numbers import MARK_SCALE, Ratio, ratio_ge, scaled
 from ..ruleset import Param
-from decimal import Decimal
 
 
 class NoCompensation:

@@ -55,7 +55,7 @@ class Senate5Progression:
             transfer = self._transfer(context, cwa)
         if all_passed and cwa_ok and minor_ok:
             reason = Reason("progression", f"level {level}", clauses(*cited), figures)
-            options = None if context.stage == FIRST_SIT else []
+            options: list[str] | None = None if context.stage == FIRST_SIT else []
             return Decision("progress", options=options, transfer=transfer, reasons=[reason])
         if context.stage == FIRST_SIT:
             reason = Reason(
@@ -90,13 +90,13 @@ class Senate5Progression:
             return False
         if outcome.mark is None:
             return outcome.module.grade == "P"
-        return outcome.mark * MARK_SCALE >= threshold * 10**outcome.places
+        return bool(outcome.mark * MARK_SCALE >= threshold * 10**outcome.places)
 
     def _below(self, outcome: ModuleMark, threshold: int) -> bool:
         """A fail mark below ``threshold``; a failed P/F module is below every threshold (RULES 9.10)."""
         if outcome.mark is None:
             return True
-        return outcome.mark * MARK_SCALE < threshold * 10**outcome.places
+        return bool(outcome.mark * MARK_SCALE < threshold * 10**outcome.places)
 
     def _options(
         self,

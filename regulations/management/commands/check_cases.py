@@ -16,7 +16,6 @@ from regulations.cases import case_files, run_case
 
 class Command(BaseCommand):
     help = "Check conformance cases against their expected outcomes."
-    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -12,7 +12,6 @@ from regulations.cases import case_files, dumps, run_case
 
 class Command(BaseCommand):
     help = "Evaluate conformance cases (a file or a folder of *.json) and print one JSON line per case."
-    requires_system_checks: list[str] = []
     requires_migrations_checks = False
 
     def add_arguments(self, parser: CommandParser) -> None:
