@@ -10,12 +10,13 @@ average (L 9.2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from .averages import classification_group, credit_weighted, grouped_averages
 from .marks import ModuleMark, is_foundation
 from .numbers import Ratio, ratio_text, round_half_up, scaled, text_of, weighted_mean
+from .parse import InputError
 from .records import Record
 from .ruleset import AwardSpec, RuleSet
 from .trace import Reason, clauses
@@ -275,6 +276,10 @@ def _average(check: AwardCheck, standing: Standing, *, registered: bool) -> None
     counts = standing.record.programme.supernumerary_counts
     outcomes = [o for o in standing.outcomes.values() if not is_foundation(o.module)]
     cited = [ruleset.classification_places.clause]
+    programme = standing.record.programme
+    if programme.dental and spec.dental_weights is not None:
+        outcomes = translated(outcomes, dict(programme.translation_table))
+        cited.append(spec.dental_weights.clause)
     figures: dict[str, object]
     if spec.average == "credit-weighted":
         average = credit_weighted(
@@ -316,6 +321,22 @@ def _average(check: AwardCheck, standing: Standing, *, registered: bool) -> None
                     {"credits": credits, "required": need},
                 )
     _conclude_average(check, standing, average, figures, cited)
+
+
+def translated(outcomes: list[ModuleMark], table: dict[int, int]) -> list[ModuleMark]:
+    """Dental integrated master: level 5-6 marks on the programme's translation table (L 10.3.2a, RULES 4)."""
+    out: list[ModuleMark] = []
+    for outcome in outcomes:
+        if outcome.mark is not None and outcome.module.level in (5, 6):
+            whole, fraction = divmod(outcome.mark, 10**outcome.places)
+            if fraction or whole not in table:
+                raise InputError(
+                    f"programme.translation_table: no entry for mark {text_of(outcome.mark, outcome.places)} "
+                    f"(module {outcome.module.code})"
+                )
+            outcome = replace(outcome, mark=table[whole] * 10**outcome.places)
+        out.append(outcome)
+    return out
 
 
 def _advanced_entry(check: AwardCheck, standing: Standing) -> None:

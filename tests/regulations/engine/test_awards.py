@@ -5,6 +5,9 @@ RULES.md section 5 and 9.16-9.23.
 
 from __future__ import annotations
 
+import pytest
+
+from regulations.engine import InputError
 from regulations.engine.awards import _per_level
 
 from .build import module, run, year_of
@@ -106,3 +109,22 @@ def test_award_reasons_name_the_clauses() -> None:
         {"year": 3, "average": "70", "weight": 2},
     ]
     assert "L 10.4.5" in award.clauses and "L 9.2" in award.clauses
+
+
+def test_dental_integrated_master_translates_level_5_and_6_marks_and_weights_five_years() -> None:
+    # L 10.3.2a: weights 0:1:1:2:2 over years 1-5; level 5-6 marks translated by the programme's table.
+    modules = [*year_of(1, 60), *year_of(2, 45), *year_of(3, 50)]
+    modules += [module(f"Y{year}{n}", year, [60], level=7) for year in (4, 5) for n in range(6)]
+    table = {"45": 55, "50": 60}
+    result = run(modules, award="integrated-master", programme={"dental": True, "translation_table": table})
+    # (55 + 60 + 2 x 60 + 2 x 60)/6 = 59.1667 -> 59.2
+    assert (result.classification_average, result.klass) == ("59.2", "II.ii")
+    assert result.module_marks["MOD2001"] == "45"
+
+
+def test_dental_mark_missing_from_the_translation_table_is_an_input_error() -> None:
+    modules = [*year_of(1, 60), *year_of(2, 45), *year_of(3, 51)]
+    modules += [module(f"Y{year}{n}", year, [60], level=7) for year in (4, 5) for n in range(6)]
+    with pytest.raises(InputError) as raised:
+        run(modules, award="integrated-master", programme={"dental": True, "translation_table": {"45": 55}})
+    assert str(raised.value) == "programme.translation_table: no entry for mark 51 (module MOD3001)"
