@@ -1,0 +1,1 @@
+"""Assessment boards: committees, members and roles, meetings, cohorts, outcomes, overrides, publication."""

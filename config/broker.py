@@ -1,0 +1,35 @@
+"""Where Celery sends tasks and keeps results: Redis when REDIS_URL is set, else folders on disk.
+
+The folder fallback (kombu's filesystem transport and Celery's file result backend) needs no server, so
+`make run` and `make test` work on a machine with nothing but Python.
+"""
+
+from pathlib import Path
+from typing import Any
+
+
+def celery_broker_settings(*, redis_url: str, fs_root: Path) -> dict[str, Any]:
+    """Return the CELERY_* broker and result settings; create the folders when no Redis URL is given."""
+    if redis_url:
+        return {
+            "CELERY_BROKER_URL": redis_url,
+            "CELERY_BROKER_TRANSPORT_OPTIONS": {},
+            "CELERY_RESULT_BACKEND": redis_url,
+        }
+    queue, processed, control, results = (
+        fs_root / name for name in ("queue", "processed", "control", "results")
+    )
+    for folder in (queue, processed, control, results):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "CELERY_BROKER_URL": "filesystem://localhost//",
+        # One folder for both directions: producers write into it and the worker reads from it.
+        "CELERY_BROKER_TRANSPORT_OPTIONS": {
+            "data_folder_in": str(queue),
+            "data_folder_out": str(queue),
+            "processed_folder": str(processed),
+            "store_processed": False,
+            "control_folder": str(control),
+        },
+        "CELERY_RESULT_BACKEND": f"file://{results}",
+    }

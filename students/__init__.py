@@ -1,0 +1,1 @@
+"""Who took what: students, programmes, modules, components, enrolments, marks and their imports."""

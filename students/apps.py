@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class StudentsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "students"
+    verbose_name = "Students and marks"

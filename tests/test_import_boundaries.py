@@ -1,0 +1,65 @@
+"""Imports run one way (STYLE.md): the engine needs only the standard library, and only the adapters
+read the students app's models."""
+
+import ast
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = ROOT / "regulations" / "engine"
+
+
+def imported_modules(path: Path) -> Iterator[tuple[int, str, int]]:
+    """Each import in a file as (line, absolute or relative module name, relative level)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name, 0
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            if node.level == 0:
+                # `from students import models` imports the module students.models.
+                for alias in node.names:
+                    yield node.lineno, f"{module}.{alias.name}", 0
+            else:
+                yield node.lineno, module, node.level
+
+
+def is_within(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def test_engine_imports_only_the_standard_library_and_itself() -> None:
+    files = sorted(ENGINE.rglob("*.py"))
+    assert files, f"no Python files under {ENGINE}: the engine is missing, so this rule checks nothing"
+
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in files
+        for line, module, level in imported_modules(path)
+        if level == 0
+        and module.split(".")[0] not in sys.stdlib_module_names
+        and not is_within(module, "regulations.engine")
+    ]
+
+    assert offending == []
+
+
+def test_only_the_regulations_adapters_import_student_models() -> None:
+    allowed = ROOT / "regulations" / "adapters.py"
+    files = sorted(
+        path for folder in ("boards", "regulations", "config") for path in (ROOT / folder).rglob("*.py")
+    )
+    assert files, "no project files found to check"
+
+    offending = [
+        f"{path.relative_to(ROOT)}:{line}: {module}"
+        for path in files
+        if path != allowed
+        for line, module, level in imported_modules(path)
+        if level == 0 and is_within(module, "students.models")
+    ]
+
+    assert offending == []
