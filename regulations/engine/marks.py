@@ -124,10 +124,10 @@ def evaluate_module(module: Module, rules: MarkRules) -> ModuleMark:
         )
     level = module.level
     pass_mark = rules.pass_mark[level]
-    if len(module.attempts) == 1 and module.direct_marks:
-        raw = module.attempts[0][0][1]
-        if not isinstance(raw, ResultCode):
-            return _single_mark(module, rules, scaled(raw), pass_mark)
+    if len(module.attempts) == 1:
+        single = _single_attempt(module, rules, pass_mark)
+        if single is not None:
+            return single
     uncapped = rules.uncapped_foundation_year and is_foundation(module)
     cap = rules.cap[level]
     cap_at_places = rules.cap_at_places[level]
@@ -257,25 +257,60 @@ def evaluate_module(module: Module, rules: MarkRules) -> ModuleMark:
     )
 
 
-def _single_mark(module: Module, rules: MarkRules, value: int, pass_mark: int) -> ModuleMark:
-    """The common case: one first attempt with a module mark given directly (RULES 9.3)."""
+def _single_attempt(module: Module, rules: MarkRules, pass_mark: int) -> ModuleMark | None:
+    """The common case, one first attempt sitting every component, without the bookkeeping of
+    re-sits; None when the attempt has a DEF or lacks a component (the general path handles it)."""
+    attempt = module.attempts[0]
+    components = module.components
+    if len(attempt) != len(components):
+        return None
+    sat: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for name, raw in attempt:
+        if raw is ResultCode.DEF:
+            return None
+        if isinstance(raw, ResultCode):
+            values[name] = 0
+            sat[name] = raw.value
+        else:
+            value = scaled(raw)
+            values[name] = value
+            sat[name] = mark_text(value)
     places = rules.places
-    counting = round_half_up(value, MARK_SCALE, places)
+    if len(components) == 1:
+        numerator, denominator = values[components[0].name], MARK_SCALE
+    else:
+        numerator = total = 0
+        for component in components:
+            weight = scaled(component.weight)
+            numerator += values[component.name] * weight
+            total += weight
+        denominator = total * MARK_SCALE
+    counting = round_half_up(numerator, denominator, places)
     text = text_of(counting, places)
+    step: dict[str, object] = {"attempt": 1, "sat": sat, "kind": "first", "mark": text}
+    if counting * denominator != numerator * 10**places:
+        step["exact"] = ratio_text((numerator, denominator), 6)
     reached = counting >= rules.pass_at_places[module.level]
-    sat = mark_text(value)
-    step: dict[str, object] = {"attempt": 1, "sat": {MODULE_COMPONENT: sat}, "kind": "first", "mark": text}
-    figures = {"attempts": [step], "counting": text, "pass_mark": mark_text(pass_mark)}
+    must_pass_failed = [c.name for c in components if c.must_pass and values[c.name] < pass_mark]
+    figures: dict[str, object] = {"attempts": [step], "counting": text, "pass_mark": mark_text(pass_mark)}
+    cited = rules.basic_clauses
+    failed: tuple[str, ...] = ()
+    if must_pass_failed:
+        figures["must_pass_failed"] = must_pass_failed
+        cited = clauses(*cited, "RULES 9.5")
+    if not reached or must_pass_failed:
+        failed = tuple(name for name, value in values.items() if value < pass_mark) or tuple(values)
     return ModuleMark(
         module,
         counting,
         places,
         reached,
-        True,
+        not must_pass_failed,
         1,
         (),
-        () if reached else (MODULE_COMPONENT,),
-        Reason("module-mark", module.code, rules.basic_clauses, figures),
+        failed,
+        Reason("module-mark", module.code, cited, figures),
     )
 
 
