@@ -74,6 +74,10 @@ def run_case(path: Path) -> CaseRun:
         result = evaluate(record, rulesets.get(record.ruleset)).as_dict()
     except (InputError, rulesets.UnknownRuleSet, RuleSetError) as error:
         return CaseRun(path, case_id, data, None, f"{path.name}: {error}")
+    except Exception as error:  # one bad case must not stop the others or print a traceback
+        return CaseRun(
+            path, case_id, data, None, f"{path.name}: internal error ({type(error).__name__}: {error})"
+        )
     return CaseRun(path, case_id, data, result, None)
 
 

@@ -95,3 +95,21 @@ def test_check_cases_with_no_cases_fails(tmp_path: Path) -> None:
     done = manage("check_cases", str(tmp_path))
     assert done.returncode == 1
     assert done.stdout.splitlines() == ["0 passed, 0 failed"]
+
+
+def test_evaluate_case_with_no_cases_says_so_and_fails(tmp_path: Path) -> None:
+    done = manage("evaluate_case", str(tmp_path))
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip() == f"no cases found in {tmp_path}"
+
+
+def test_evaluate_case_reports_a_case_that_is_not_an_object(tmp_path: Path) -> None:
+    listed = tmp_path / "listed.json"
+    listed.write_text("[1, 2]")
+    done = manage("evaluate_case", str(listed))
+    assert done.returncode == 1
+    assert json.loads(done.stdout) == {
+        "id": "listed",
+        "error": "listed.json: case: expected an object, got list",
+    }

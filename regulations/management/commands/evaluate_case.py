@@ -18,10 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("paths", nargs="+", metavar="PATH")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        errored = 0
+        errored = seen = 0
         for path in case_files(options["paths"]):
             run = run_case(path)
+            seen += 1
             errored += run.error is not None
             self.stdout.write(dumps(run.line()))
-        if errored:
+        if not seen:
+            self.stderr.write(f"no cases found in {', '.join(options['paths'])}")
+        if errored or not seen:
             sys.exit(1)
