@@ -1,13 +1,20 @@
-"""URLs: the home page and the admin."""
+"""URLs: sign in and out, the home page, the students app's pages and the admin."""
 
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import TemplateView
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from students.views import records
 
 admin.site.site_header = "Quorum administration"
 admin.site.site_title = "Quorum"
 
 urlpatterns = [
-    path("", TemplateView.as_view(template_name="home.html"), name="home"),
+    path("", records.home, name="home"),
+    # Django's LoginView is marked login_not_required; every other page needs a signed-in user
+    # (LoginRequiredMiddleware).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("", include("students.urls")),
 ]

@@ -9,6 +9,23 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import User
+
+from students.models import School, SchoolRole
+
+# Every persona's password, for the tests that sign in through the login form.
+PASSWORD = "a-long-test-password-0451"
+
+
+def database_url() -> str:
+    """The database this test run uses now (the test database once it exists), as a DATABASE_URL."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    if config["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{config['NAME']}"
+    auth = config["USER"] + (f":{config['PASSWORD']}" if config["PASSWORD"] else "")
+    return f"postgres://{auth}@{config['HOST'] or '127.0.0.1'}:{config['PORT'] or 5432}/{config['NAME']}"
 
 
 @pytest.fixture
@@ -23,6 +40,8 @@ def celery_worker(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "CELERY_FS_ROOT": str(settings.CELERY_FS_ROOT),
+        "QUORUM_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DATABASE_URL": database_url(),
     }
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
@@ -58,3 +77,51 @@ def celery_worker(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
             worker.kill()
             worker.wait()
         log.close()
+
+
+# Personas (STYLE.md): two schools, an administrator of each, a user with no role, and a superuser.
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def school(db: None) -> School:
+    return School.objects.create(code="ENG", name="School of English")
+
+
+@pytest.fixture
+def other_school(db: None) -> School:
+    return School.objects.create(code="PHY", name="School of Physics")
+
+
+def make_user(username: str, *, superuser: bool = False) -> User:
+    if superuser:
+        return User.objects.create_superuser(username, f"{username}@example.ac.uk", PASSWORD)
+    return User.objects.create_user(username, f"{username}@example.ac.uk", PASSWORD)
+
+
+@pytest.fixture
+def administrator(school: School) -> User:
+    user = make_user("ada")
+    SchoolRole.objects.create(user=user, school=school, role=SchoolRole.Role.ADMINISTRATOR)
+    return user
+
+
+@pytest.fixture
+def other_administrator(other_school: School) -> User:
+    user = make_user("otto")
+    SchoolRole.objects.create(user=user, school=other_school, role=SchoolRole.Role.ADMINISTRATOR)
+    return user
+
+
+@pytest.fixture
+def outsider(db: None) -> User:
+    return make_user("olive")
+
+
+@pytest.fixture
+def superuser(db: None) -> User:
+    return make_user("sam", superuser=True)

@@ -1,0 +1,1 @@
+"""Pages of the students app: records (``records.py``) and imports (``imports.py``)."""
