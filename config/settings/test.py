@@ -26,3 +26,15 @@ if not REDIS_URL and not os.environ.get("CELERY_FS_ROOT"):
     _broker = celery_broker_settings(redis_url="", fs_root=CELERY_FS_ROOT)
     CELERY_BROKER_TRANSPORT_OPTIONS = _broker["CELERY_BROKER_TRANSPORT_OPTIONS"]
     CELERY_RESULT_BACKEND = _broker["CELERY_RESULT_BACKEND"]
+
+if not os.environ.get("QUORUM_MEDIA_ROOT"):
+    # Uploaded files of a test run go to a folder of its own (a worker started by a test finds it too).
+    MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="quorum-media-"))
+    atexit.register(shutil.rmtree, MEDIA_ROOT, ignore_errors=True)
+    os.environ["QUORUM_MEDIA_ROOT"] = str(MEDIA_ROOT)
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # A file, not memory, so that a worker started by a test reads the test database too.
+    _test_db_dir = Path(tempfile.mkdtemp(prefix="quorum-db-"))
+    atexit.register(shutil.rmtree, _test_db_dir, ignore_errors=True)
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db_dir / "test.sqlite3")}

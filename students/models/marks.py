@@ -41,6 +41,11 @@ class ImportBatch(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     file_name = models.CharField(max_length=255)
     file_sha256 = models.CharField(max_length=64)
+    upload = models.FileField(
+        upload_to="imports/%Y/%m/", blank=True, help_text="The file as uploaded (not public)."
+    )
+    task_id = models.CharField(max_length=64, blank=True)
+    preview_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_total = models.PositiveIntegerField(default=0)
