@@ -16,8 +16,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from students import tasks
 from students.access import get_visible_or_404, require_change
+from students.exports import write_csv, write_xlsx
 from students.imports import files, jobs
+from students.imports.columns import MARKS
 from students.models import ImportBatch, School
+from students.selectors import school_marks_rows
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,6 +101,22 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponseRedirect:
         ImportBatch.objects.filter(pk=item.pk).update(status=ImportBatch.Status.WRITING)
         _enqueue(item, tasks.confirm_import, item.pk, request.user.pk)
     return redirect(reverse("students:imports:batch", args=[item.pk]))
+
+
+def export_marks(request: HttpRequest, school_code: str, file_format: str) -> HttpResponse:
+    """The school's marks in the upload format; no cell can carry a spreadsheet formula (OWASP)."""
+    school = get_visible_or_404(request.user, School.objects.all(), code=school_code)
+    headers = [column.name for column in MARKS]
+    rows = school_marks_rows(school)
+    if file_format == "xlsx":
+        body = write_xlsx(headers, rows)
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        body = write_csv(headers, rows)
+        content_type = "text/csv; charset=utf-8"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{school.code}-marks.{file_format}"'
+    return response
 
 
 RUNNING = (ImportBatch.Status.UPLOADED, ImportBatch.Status.VALIDATING, ImportBatch.Status.WRITING)

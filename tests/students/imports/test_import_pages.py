@@ -149,3 +149,47 @@ def wait_for(pk: int, status: str, seconds: float = 90) -> ImportBatch:
     raise AssertionError(
         f"import #{pk} did not reach {status} within {seconds} s: {ImportBatch.objects.get(pk=pk).status}"
     )
+
+
+@pytest.mark.django_db
+def test_marks_export_is_formula_safe_in_csv_and_xlsx(world: World) -> None:
+    import io
+    import zipfile
+
+    from students.models import Mark, Student
+
+    student = Student.objects.get(student_id="S2")
+    student.student_id = '=HYPERLINK("http://evil.example","x")'
+    student.save(update_fields=["student_id"])
+    Mark.objects.create(
+        registration=world.registrations[("S2", "HIST1002")],
+        component=world.components[("HIST1002", "module")],
+        attempt=1,
+        value=Decimal("60.0000"),
+    )
+    Mark.objects.create(
+        registration=world.registrations[("S1", "HIST1001")],
+        component=world.components[("HIST1001", "exam")],
+        attempt=1,
+        code="ABS",
+    )
+    client = signed_in(world)
+    csv_text = client.get(
+        reverse("students:imports:export_marks", args=[world.school.code, "csv"])
+    ).content.decode("utf-8-sig")
+    assert csv_text.splitlines() == [
+        "student_id,module_code,academic_session,component,attempt,mark,reassessment_as_first_attempt",
+        '"\'=HYPERLINK(""http://evil.example"",""x"")",HIST1002,2024/25,module,1,60,',
+        "S1,HIST1001,2024/25,exam,1,ABS,",
+    ]
+    xlsx = client.get(reverse("students:imports:export_marks", args=[world.school.code, "xlsx"]))
+    assert xlsx["Content-Disposition"] == 'attachment; filename="HIS-marks.xlsx"'
+    with zipfile.ZipFile(io.BytesIO(xlsx.content)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    outsider = Client()
+    outsider.force_login(User.objects.create_user("nobody"))
+    assert (
+        outsider.get(reverse("students:imports:export_marks", args=[world.school.code, "csv"])).status_code
+        == 404
+    )
