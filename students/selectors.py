@@ -55,9 +55,9 @@ def student_enrolments(student: Student) -> QuerySet[Enrolment]:
 
 def student_marks_with_history(student: Student) -> QuerySet[Registration]:
     """The student's registrations with their marks and each mark's changes, oldest first: three queries."""
-    changes = MarkChange.objects.select_related("changed_by").order_by("changed_at", "id")
+    changes = MarkChange.objects.select_related("changed_by", "old_set_by").order_by("changed_at", "id")
     marks = (
-        Mark.objects.select_related("component")
+        Mark.objects.select_related("component", "updated_by")
         .order_by("attempt", "component__position", "component_id")
         .prefetch_related(Prefetch("changes", queryset=changes))
     )

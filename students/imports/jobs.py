@@ -35,6 +35,8 @@ class Kind:
     columns: tuple[columns.Column, ...]
     plan: Planner
     write: Writer
+    stored_plan: bool = False
+    """The plan is kept with the import and confirm writes it (marks); else confirm plans the file again."""
 
 
 KINDS: dict[str, Kind] = {
@@ -48,7 +50,7 @@ KINDS: dict[str, Kind] = {
     "students": Kind(
         "students", "Students and registrations", columns.STUDENTS, people.plan_people, people.write_people
     ),
-    "marks": Kind("marks", "Marks", columns.MARKS, marks.plan_marks, marks.write_marks),
+    "marks": Kind("marks", "Marks", columns.MARKS, marks.plan_marks, marks.write_marks, stored_plan=True),
 }
 MAX_ERRORS_KEPT = 2000
 
@@ -73,6 +75,7 @@ def start(*, school: School, kind: str, name: str, data: bytes, user_id: int) ->
     batch.rows_total = len(table.rows)
     batch.upload.save(f"{batch.file_sha256[:16]}-{kind}", ContentFile(data), save=False)
     batch.save()
+    batch.parsed_table = table  # type: ignore[attr-defined]  # this instance only: a preview right away reuses it
     return batch
 
 
@@ -93,27 +96,43 @@ def preview(batch: ImportBatch) -> ImportBatch:
     def progress(done: int) -> None:
         ImportBatch.objects.filter(pk=batch.pk).update(rows_done=done)
 
-    plan = KINDS[batch.kind].plan(table_of(batch), batch.school, progress)
+    table = getattr(batch, "parsed_table", None) or table_of(batch)
+    plan = KINDS[batch.kind].plan(table, batch.school, progress)
     batch.summary = plan.summary()
     batch.errors = [str(error) for error in plan.errors[:MAX_ERRORS_KEPT]]
     batch.preview_fingerprint = plan.fingerprint
+    if KINDS[batch.kind].stored_plan and not plan.errors:
+        batch.plan.save(f"{batch.file_sha256[:16]}-{batch.kind}.plan", ContentFile(plan.dump()), save=False)
     batch.rows_done = batch.rows_total
     batch.status = ImportBatch.Status.INVALID if plan.errors else ImportBatch.Status.PREVIEWED
-    batch.save(update_fields=["summary", "errors", "preview_fingerprint", "rows_done", "status"])
+    batch.save(update_fields=["summary", "errors", "preview_fingerprint", "plan", "rows_done", "status"])
     return batch
+
+
+def _stored_plan(batch: ImportBatch) -> marks.MarksPlan:
+    """The plan the preview kept; it must be byte for byte the one the preview page showed."""
+    with batch.plan.open("rb") as handle:
+        data = handle.read()
+    if hashlib.sha256(data).hexdigest() != batch.preview_fingerprint:
+        raise marks.StalePreview("the previewed plan is missing or altered: preview the file again")
+    return marks.MarksPlan.load(data)
 
 
 def confirm(batch: ImportBatch, *, user_id: int) -> ImportBatch:
     """Write exactly what was previewed, or mark the batch stale (nothing written)."""
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.WRITING)
+    kind = KINDS[batch.kind]
     try:
         with transaction.atomic():
-            KINDS[batch.kind].write(
-                table=table_of(batch),
-                batch=batch,
-                user_id=user_id,
-                expected_fingerprint=batch.preview_fingerprint,
-            )
+            if kind.stored_plan:
+                kind.write(plan=_stored_plan(batch), batch=batch, user_id=user_id)
+            else:
+                kind.write(
+                    table=table_of(batch),
+                    batch=batch,
+                    user_id=user_id,
+                    expected_fingerprint=batch.preview_fingerprint,
+                )
     except marks.StalePreview as error:
         batch.status = ImportBatch.Status.STALE
         batch.errors = [str(error)]

@@ -2,11 +2,13 @@
 
 ``plan_marks`` reads every row against the school's records in a constant
 number of queries (no query per row) and returns what the file would change:
-new, changed and unchanged marks, and every bad row with its line, column and
-reason. ``write_marks`` re-plans inside one transaction (the school's row
-locked), refuses if the plan differs from the preview it confirms, and writes
-new and changed marks with one history row each, in bulk. Importing the same
-file twice changes nothing the second time.
+new, changed and unchanged marks, every bad row with its line, column and
+reason, and a hash of the existing marks it compared with. The plan is kept with
+the import; ``write_marks`` re-reads those marks under a lock on the school,
+refuses when they changed since the preview, and writes exactly the plan in
+bulk (COPY on PostgreSQL). A new mark carries who set it, when and through which
+import; a changed mark gets a history row, built in SQL, keeping the value it
+replaced with that value's own provenance. The same file twice changes nothing.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from students.models import (
@@ -31,12 +33,20 @@ from students.models import (
     School,
     Student,
 )
+from students.models import ResultCode as Code
 
 from . import cells
 from .files import Table
 
-Key = tuple[int, int, int]
-"""(registration id, component id, attempt)"""
+CODES = frozenset(Code.values)
+FLAGS = {**dict.fromkeys(cells.YES, True), **dict.fromkeys(cells.NO, False)}
+PROGRESS_EVERY = 10_000
+CHANGES_SHOWN = 200
+
+New = tuple[int, int, int, Decimal | None, str, bool]
+"""registration id, component id, attempt, value, code, first-attempt basis"""
+Changed = tuple[int, Decimal | None, str, bool, Decimal | None, str, bool]
+"""mark id, new value, new code, new flag, old value, old code, old flag"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,47 +59,70 @@ class RowError:
         return f"row {self.line}, column {self.column}: {self.message}"
 
 
-@dataclass(frozen=True, slots=True)
-class Incoming:
-    line: int
-    key: Key
-    value: Decimal | None
-    code: str
-    first_attempt_basis: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    incoming: Incoming
-    mark_id: int
-    old_value: Decimal | None
-    old_code: str
-    old_flag: bool
+class StalePreview(Exception):
+    """The records changed since the preview (or the file has errors): the user must preview again."""
 
 
 @dataclass(slots=True)
 class MarksPlan:
-    new: list[Incoming] = field(default_factory=list)
-    changed: list[Change] = field(default_factory=list)
+    new: list[New] = field(default_factory=list)
+    changed: list[Changed] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
-    labels: dict[Key, str] = field(default_factory=dict)
+    occurrence_ids: list[int] = field(default_factory=list)
+    state: str = ""
+    shown_changes: list[dict[str, object]] = field(default_factory=list)
+    dumped: bytes | None = None
+
+    def dump(self) -> bytes:
+        """The plan as kept with the import, in the text form confirm reads back (made once)."""
+        if self.dumped is None:
+            self.dumped = self._dump()
+        return self.dumped
+
+    def _dump(self) -> bytes:
+        lines = [f"S\t{self.state}", "O\t" + ",".join(map(str, self.occurrence_ids))]
+        lines += [f"N\t{r}\t{c}\t{a}\t{_t(v)}\t{code}\t{int(f)}" for r, c, a, v, code, f in self.new]
+        lines += [
+            f"C\t{m}\t{_t(v)}\t{code}\t{int(f)}\t{_t(ov)}\t{oc}\t{int(of)}"
+            for m, v, code, f, ov, oc, of in self.changed
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+    @classmethod
+    def load(cls, data: bytes) -> MarksPlan:
+        plan = cls()
+        for line in data.decode().splitlines():
+            kind, _, rest = line.partition("\t")
+            parts = rest.split("\t")
+            if kind == "S":
+                plan.state = rest
+            elif kind == "O":
+                plan.occurrence_ids = [int(x) for x in rest.split(",") if x]
+            elif kind == "N":
+                plan.new.append(
+                    (int(parts[0]), int(parts[1]), int(parts[2]), _d(parts[3]), parts[4], parts[5] == "1")
+                )
+            elif kind == "C":
+                plan.changed.append(
+                    (
+                        int(parts[0]),
+                        _d(parts[1]),
+                        parts[2],
+                        parts[3] == "1",
+                        _d(parts[4]),
+                        parts[5],
+                        parts[6] == "1",
+                    )
+                )
+        return plan
 
     @property
     def fingerprint(self) -> str:
-        """A hash of exactly what would be written: confirm refuses when it no longer matches."""
-        digest = hashlib.sha256()
-        for item in sorted(self.new, key=lambda i: i.key):
-            digest.update(f"N{item.key}{item.value}{item.code}{item.first_attempt_basis}\n".encode())
-        for change in sorted(self.changed, key=lambda c: c.incoming.key):
-            i = change.incoming
-            digest.update(
-                f"C{change.mark_id}{change.old_value}{change.old_code}{change.old_flag}"
-                f"{i.value}{i.code}{i.first_attempt_basis}\n".encode()
-            )
-        return digest.hexdigest()
+        """A hash of exactly what would be written: the preview page posts it back with confirm."""
+        return hashlib.sha256(self.dump()).hexdigest()
 
-    def summary(self, *, changes_shown: int = 200) -> dict[str, object]:
+    def summary(self) -> dict[str, object]:
         """What the preview page shows: counts, the first changes old -> new, the fingerprint."""
         return {
             "new": len(self.new),
@@ -97,62 +130,33 @@ class MarksPlan:
             "unchanged": self.unchanged,
             "errors": len(self.errors),
             "fingerprint": self.fingerprint,
-            "changes": [
-                {
-                    "line": c.incoming.line,
-                    "what": self.labels.get(c.incoming.key, ""),
-                    "old": c.old_code or _text(c.old_value),
-                    "new": c.incoming.code or _text(c.incoming.value),
-                }
-                for c in sorted(self.changed, key=lambda c: c.incoming.line)[:changes_shown]
-            ],
+            "changes": self.shown_changes,
         }
 
 
-def _text(value: Decimal | None) -> str:
+def _t(value: Decimal | None) -> str:
+    """58.0000 -> 58, 62.5000 -> 62.5, None -> ''."""
     if value is None:
         return ""
-    normal = value.normalize()
-    return f"{normal:f}"
+    if value == value.to_integral_value():
+        return str(value.to_integral_value())
+    return f"{value.normalize():f}"
 
 
-PROGRESS_EVERY = 10_000
+def _d(text: str) -> Decimal | None:
+    return Decimal(text) if text else None
 
 
-def plan_marks(table: Table, school: School, progress: Callable[[int], None] | None = None) -> MarksPlan:
-    plan = MarksPlan()
-    rows = []
-    sessions: set[str] = set()
-    for index, (line, row) in enumerate(table.rows, start=1):
-        if progress is not None and index % PROGRESS_EVERY == 0:
-            progress(index)
-        parsed = _parse_row(line, row, plan.errors)
-        if parsed is not None:
-            rows.append(parsed)
-            sessions.add(parsed[3])
-    modules = dict(Module.objects.filter(school=school).values_list("code", "pk"))
-    occurrences = {
-        (module_id, session): pk
-        for pk, module_id, session in ModuleOccurrence.objects.filter(
-            module__school=school, academic_session__in=sessions
-        ).values_list("pk", "module_id", "academic_session")
-    }
-    components: dict[int, dict[str, int]] = defaultdict(dict)
-    for pk, occurrence_id, name in Component.objects.filter(
-        occurrence_id__in=occurrences.values()
-    ).values_list("pk", "occurrence_id", "name"):
-        components[occurrence_id][name] = pk
-    registrations: dict[tuple[str, int], tuple[int, str]] = {
-        (student_id, occurrence_id): (pk, grade)
-        for pk, occurrence_id, student_id, grade in Registration.objects.filter(
-            occurrence_id__in=occurrences.values()
-        ).values_list("pk", "occurrence_id", "enrolment__student__student_id", "grade")
-    }
-    existing: dict[Key, tuple[int, Decimal | None, str, bool]] = {
-        (registration_id, component_id, attempt): (pk, value, code, flag)
-        for pk, registration_id, component_id, attempt, value, code, flag in Mark.objects.filter(
-            registration__occurrence_id__in=occurrences.values()
-        ).values_list(
+def existing_marks(
+    occurrence_ids: list[int],
+) -> tuple[dict[tuple[int, int, int], tuple[int, Decimal | None, str, bool]], str]:
+    """The marks of these occurrences by (registration, component, attempt), and a hash of them all."""
+    marks: dict[tuple[int, int, int], tuple[int, Decimal | None, str, bool]] = {}
+    parts: list[str] = []
+    rows = (
+        Mark.objects.filter(registration__occurrence_id__in=occurrence_ids)
+        .order_by("pk")
+        .values_list(
             "pk",
             "registration_id",
             "component_id",
@@ -161,36 +165,108 @@ def plan_marks(table: Table, school: School, progress: Callable[[int], None] | N
             "code",
             "reassessment_as_first_attempt",
         )
-    }
-    registered_students = {student for student, _ in registrations}
-    unregistered = {row[0] for row in rows} - registered_students
-    known_students = set(
-        Student.objects.filter(student_id__in=unregistered).values_list("student_id", flat=True)
     )
-    known_students |= registered_students
+    for pk, registration_id, component_id, attempt, value, code, flag in rows.iterator(chunk_size=20_000):
+        marks[(registration_id, component_id, attempt)] = (pk, value, code, flag)
+        parts.append(f"{pk},{registration_id},{component_id},{attempt},{_t(value)},{code},{int(flag)};")
+    return marks, hashlib.sha256("".join(parts).encode()).hexdigest()
 
-    seen: dict[Key, int] = {}
+
+def plan_marks(table: Table, school: School, progress: Callable[[int], None] | None = None) -> MarksPlan:
+    plan = MarksPlan()
+    rows: list[tuple[str, str, str, str, int, Decimal | None, str, bool, int]] = []
+    marks: dict[str, tuple[Decimal | None, str]] = {}
+    sessions: dict[str, bool] = {}
+    for index, (line, row) in enumerate(table.rows, start=1):
+        if progress is not None and index % PROGRESS_EVERY == 0:
+            progress(index)
+        get = row.get
+        try:
+            student = get("student_id", "").strip()
+            module_code = get("module_code", "").strip()
+            component = get("component", "").strip()
+            session = get("academic_session", "").strip()
+            attempt = int(get("attempt", ""))
+            mark_text = get("mark", "")
+            parsed = marks.get(mark_text)
+            if parsed is None:
+                parsed = marks[mark_text] = cells.mark(mark_text)
+            flag = FLAGS[get("reassessment_as_first_attempt", "").strip().lower()]
+            valid_session = sessions.get(session)
+            if valid_session is None:
+                valid_session = sessions[session] = _is_session(session)
+            if not (student and module_code and component and valid_session and 1 <= attempt <= 9):
+                raise ValueError
+        except (ValueError, KeyError, cells.CellError):
+            _explain(line, row, plan.errors)
+            continue
+        rows.append((student, module_code, component, session, attempt, parsed[0], parsed[1], flag, line))
+    _resolve(plan, rows, school)
+    plan.errors.sort(key=lambda error: error.line)
+    return plan
+
+
+def _is_session(text: str) -> bool:
+    try:
+        cells.session(text)
+    except cells.CellError:
+        return False
+    return True
+
+
+def _resolve(
+    plan: MarksPlan,
+    rows: list[tuple[str, str, str, str, int, Decimal | None, str, bool, int]],
+    school: School,
+) -> None:
+    sessions = {row[3] for row in rows}
+    modules = dict(Module.objects.filter(school=school).values_list("code", "pk"))
+    occurrences = {
+        (module_id, session): pk
+        for pk, module_id, session in ModuleOccurrence.objects.filter(
+            module__school=school, academic_session__in=sessions
+        ).values_list("pk", "module_id", "academic_session")
+    }
+    plan.occurrence_ids = sorted(occurrences.values())
+    components: dict[int, dict[str, int]] = defaultdict(dict)
+    for pk, occurrence_id, name in Component.objects.filter(
+        occurrence_id__in=plan.occurrence_ids
+    ).values_list("pk", "occurrence_id", "name"):
+        components[occurrence_id][name] = pk
+    registrations: dict[tuple[str, int], tuple[int, str]] = {
+        (student_id, occurrence_id): (pk, grade)
+        for pk, occurrence_id, student_id, grade in Registration.objects.filter(
+            occurrence_id__in=plan.occurrence_ids
+        ).values_list("pk", "occurrence_id", "enrolment__student__student_id", "grade")
+    }
+    existing, plan.state = existing_marks(plan.occurrence_ids)
+    registered = {student for student, _ in registrations}
+    known = registered | set(
+        Student.objects.filter(student_id__in={row[0] for row in rows} - registered).values_list(
+            "student_id", flat=True
+        )
+    )
+    errors = plan.errors
+    seen: dict[tuple[int, int, int], int] = {}
     attempts: dict[int, set[int]] = defaultdict(set)
     for registration_id, _, attempt in existing:
         attempts[registration_id].add(attempt)
-    accepted: list[Incoming] = []
+    accepted: list[tuple[tuple[int, int, int], Decimal | None, str, bool, int, str]] = []
     for student, module_code, component, session, attempt, value, code, flag, line in rows:
         module_id = modules.get(module_code)
         if module_id is None:
-            plan.errors.append(
-                RowError(line, "module_code", f"unknown module {module_code!r} in {school.name}")
-            )
+            errors.append(RowError(line, "module_code", f"unknown module {module_code!r} in {school.name}"))
             continue
         occurrence_id = occurrences.get((module_id, session))
         if occurrence_id is None:
-            plan.errors.append(
+            errors.append(
                 RowError(line, "academic_session", f"module {module_code} has no occurrence in {session}")
             )
             continue
         component_id = components[occurrence_id].get(component)
         if component_id is None:
             names = ", ".join(sorted(components[occurrence_id])) or "none"
-            plan.errors.append(
+            errors.append(
                 RowError(
                     line,
                     "component",
@@ -200,15 +276,16 @@ def plan_marks(table: Table, school: School, progress: Callable[[int], None] | N
             continue
         registration = registrations.get((student, occurrence_id))
         if registration is None:
-            if student in known_students:
-                message = f"student {student} is not registered on {module_code} in {session}"
-            else:
-                message = f"unknown student {student!r}"
-            plan.errors.append(RowError(line, "student_id", message))
+            message = (
+                f"student {student} is not registered on {module_code} in {session}"
+                if student in known
+                else f"unknown student {student!r}"
+            )
+            errors.append(RowError(line, "student_id", message))
             continue
         registration_id, grade = registration
         if grade:
-            plan.errors.append(
+            errors.append(
                 RowError(
                     line, "mark", f"{module_code} is graded {grade} for student {student}: it takes no marks"
                 )
@@ -216,51 +293,49 @@ def plan_marks(table: Table, school: School, progress: Callable[[int], None] | N
             continue
         key = (registration_id, component_id, attempt)
         if key in seen:
-            plan.errors.append(
+            errors.append(
                 RowError(
                     line,
                     "attempt",
-                    f"duplicate row: {student} {module_code} {component} attempt {attempt} "
-                    f"is also on row {seen[key]}",
+                    f"duplicate row: {student} {module_code} {component} attempt "
+                    f"{attempt} is also on row {seen[key]}",
                 )
             )
             continue
         seen[key] = line
         attempts[registration_id].add(attempt)
-        plan.labels[key] = f"{student} {module_code} {session} {component} attempt {attempt}"
-        accepted.append(Incoming(line, key, value, code, flag))
+        accepted.append((key, value, code, flag, line, f"{student} {module_code} {session} {component}"))
 
-    for item in accepted:
-        registration_id, _, attempt = item.key
-        if attempt > 1 and attempt - 1 not in attempts[registration_id]:
-            where = plan.labels[item.key].rsplit(" attempt", 1)[0]
-            plan.errors.append(
-                RowError(item.line, "attempt", f"attempt {attempt} without attempt {attempt - 1} for {where}")
+    for key, value, code, flag, line, label in accepted:
+        attempt = key[2]
+        if attempt > 1 and attempt - 1 not in attempts[key[0]]:
+            errors.append(
+                RowError(line, "attempt", f"attempt {attempt} without attempt {attempt - 1} for {label}")
             )
             continue
-        old = existing.get(item.key)
+        old = existing.get(key)
         if old is None:
-            plan.new.append(item)
-        elif (old[1], old[2], old[3]) == (item.value, item.code, item.first_attempt_basis):
+            plan.new.append((*key, value, code, flag))
+        elif old[1] == value and old[2] == code and old[3] == flag:
             plan.unchanged += 1
         else:
-            plan.changed.append(Change(item, old[0], old[1], old[2], old[3]))
-    plan.errors.sort(key=lambda error: error.line)
-    return plan
+            plan.changed.append((old[0], value, code, flag, old[1], old[2], old[3]))
+            if len(plan.shown_changes) < CHANGES_SHOWN:
+                plan.shown_changes.append(
+                    {
+                        "line": line,
+                        "what": f"{label} attempt {attempt}",
+                        "old": old[2] or _t(old[1]),
+                        "new": code or _t(value),
+                    }
+                )
 
 
-ParsedRow = tuple[str, str, str, str, int, Decimal | None, str, bool, int]
-"""student id, module code, component, session, attempt, value, code, first-attempt basis, line"""
-
-
-def _parse_row(line: int, row: dict[str, str], errors: list[RowError]) -> ParsedRow | None:
-    try:
-        student = cells.text(row.get("student_id", ""), what="the student id")
-    except cells.CellError as error:
-        errors.append(RowError(line, "student_id", str(error)))
-        return None
-    parsed: dict[str, object] = {}
+def _explain(line: int, row: dict[str, str], errors: list[RowError]) -> None:
+    """The slow path for a row the fast one refused: one message per bad cell."""
+    before = len(errors)
     for column, parse in (
+        ("student_id", lambda t: cells.text(t, what="the student id")),
         ("module_code", lambda t: cells.text(t, what="the module code")),
         ("component", lambda t: cells.text(t, what="the component")),
         ("academic_session", cells.session),
@@ -269,96 +344,97 @@ def _parse_row(line: int, row: dict[str, str], errors: list[RowError]) -> Parsed
         ("reassessment_as_first_attempt", cells.yes_no),
     ):
         try:
-            parsed[column] = parse(row.get(column, ""))
+            parse(row.get(column, ""))
         except cells.CellError as error:
             errors.append(RowError(line, column, str(error)))
-    if len(parsed) < 6:
-        return None
-    value, code = parsed["mark"]  # type: ignore[misc]
-    return (
-        student,
-        str(parsed["module_code"]),
-        str(parsed["component"]),
-        str(parsed["academic_session"]),
-        parsed["attempt"],
-        value,
-        code,
-        bool(parsed["reassessment_as_first_attempt"]),
-        line,  # type: ignore[return-value]
-    )
+    if len(errors) == before:
+        errors.append(RowError(line, "attempt", f"{row.get('attempt', '')!r} is not an attempt number"))
 
 
-class StalePreview(Exception):
-    """The records changed since the preview: the user must preview again."""
+MARK_COLUMNS = (
+    "registration_id",
+    "component_id",
+    "attempt",
+    "value",
+    "code",
+    "reassessment_as_first_attempt",
+    "updated_at",
+    "updated_by_id",
+    "import_batch_id",
+)
 
 
 @transaction.atomic
-def write_marks(*, table: Table, batch: ImportBatch, user_id: int, expected_fingerprint: str) -> MarksPlan:
-    """Write exactly the previewed plan, or nothing: refuses with ``StalePreview`` if it differs."""
+def write_marks(*, plan: MarksPlan, batch: ImportBatch, user_id: int) -> MarksPlan:
+    """Write exactly ``plan``, or nothing: ``StalePreview`` if the school's marks changed since then."""
     School.objects.select_for_update().get(pk=batch.school_id)
-    plan = plan_marks(table, batch.school)
     if plan.errors:
-        raise StalePreview(f"the file now has {len(plan.errors)} bad rows: preview it again")
-    if plan.fingerprint != expected_fingerprint:
+        raise StalePreview(f"the file has {len(plan.errors)} bad rows: correct them and upload it again")
+    _, state = existing_marks(plan.occurrence_ids)
+    if state != plan.state:
         raise StalePreview("the marks changed since the preview: preview the file again")
-    now = timezone.now()
-    created = Mark.objects.bulk_create(
-        [
-            Mark(
-                registration_id=i.key[0],
-                component_id=i.key[1],
-                attempt=i.key[2],
-                value=i.value,
-                code=i.code,
-                reassessment_as_first_attempt=i.first_attempt_basis,
-                updated_by_id=user_id,
-                import_batch=batch,
-                updated_at=now,
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    try:
+        with connection.cursor() as cursor:
+            _insert(
+                cursor,
+                Mark._meta.db_table,
+                MARK_COLUMNS,
+                [(r, c, a, v, code, f, now, user_id, batch.pk) for r, c, a, v, code, f in plan.new],
             )
-            for i in plan.new
-        ],
-        batch_size=2000,
-    )
-    updated = [
-        Mark(
-            pk=c.mark_id,
-            value=c.incoming.value,
-            code=c.incoming.code,
-            reassessment_as_first_attempt=c.incoming.first_attempt_basis,
-            updated_by_id=user_id,
-            import_batch=batch,
-            updated_at=now,
-        )
-        for c in plan.changed
-    ]
-    Mark.objects.bulk_update(
-        updated,
-        ["value", "code", "reassessment_as_first_attempt", "updated_by", "import_batch", "updated_at"],
-        batch_size=1000,
-    )
-    history = [
-        MarkChange(
-            mark_id=mark.pk,
-            new_value=mark.value,
-            new_code=mark.code,
-            changed_by_id=user_id,
-            import_batch=batch,
-            changed_at=now,
-        )
-        for mark in created
-    ]
-    history += [
-        MarkChange(
-            mark_id=c.mark_id,
-            old_value=c.old_value,
-            old_code=c.old_code,
-            new_value=c.incoming.value,
-            new_code=c.incoming.code,
-            changed_by_id=user_id,
-            import_batch=batch,
-            changed_at=now,
-        )
-        for c in plan.changed
-    ]
-    MarkChange.objects.bulk_create(history, batch_size=2000)
+            if plan.changed:
+                _update(cursor, plan, now, user_id, batch.pk)
+    except IntegrityError as error:
+        raise StalePreview(
+            f"the marks changed since the preview ({error}): preview the file again"
+        ) from error
     return plan
+
+
+def _insert(cursor: object, table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
+        return
+    placeholders = ", ".join(["%s"] * len(columns))
+    for start in range(0, len(rows), 50_000):
+        cursor.executemany(  # type: ignore[attr-defined]
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+            rows[start : start + 50_000],
+        )
+
+
+def _update(cursor: object, plan: MarksPlan, now: object, user_id: int, batch_id: int) -> None:
+    """Changed marks through a temporary table: history rows from the old values, then one UPDATE."""
+    execute = cursor.execute  # type: ignore[attr-defined]
+    mark, history = Mark._meta.db_table, MarkChange._meta.db_table
+    execute(
+        "CREATE TEMPORARY TABLE quorum_mark_update (mark_id bigint PRIMARY KEY, value numeric(7, 4), "
+        "code varchar(3), flag boolean)"
+    )
+    try:
+        _insert(
+            cursor,
+            "quorum_mark_update",
+            ("mark_id", "value", "code", "flag"),
+            [(m, v, code, f) for m, v, code, f, _, _, _ in plan.changed],
+        )
+        execute(
+            f"INSERT INTO {history} (mark_id, old_value, old_code, old_set_at, old_set_by_id, "
+            f"old_import_batch_id, new_value, new_code, changed_at, changed_by_id, import_batch_id, reason) "
+            f"SELECT m.id, m.value, m.code, m.updated_at, m.updated_by_id, m.import_batch_id, "
+            f"t.value, t.code, %s, %s, %s, '' "
+            f"FROM {mark} m JOIN quorum_mark_update t ON t.mark_id = m.id",
+            [now, user_id, batch_id],
+        )
+        execute(
+            f"UPDATE {mark} SET value = t.value, code = t.code, reassessment_as_first_attempt = t.flag, "
+            f"updated_at = %s, updated_by_id = %s, import_batch_id = %s FROM quorum_mark_update t "
+            f"WHERE {mark}.id = t.mark_id",
+            [now, user_id, batch_id],
+        )
+    finally:
+        execute("DROP TABLE quorum_mark_update")

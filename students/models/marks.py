@@ -44,6 +44,9 @@ class ImportBatch(models.Model):
     upload = models.FileField(
         upload_to="imports/%Y/%m/", blank=True, help_text="The file as uploaded (not public)."
     )
+    plan = models.FileField(
+        upload_to="imports/%Y/%m/", blank=True, help_text="The previewed plan confirm writes."
+    )
     task_id = models.CharField(max_length=64, blank=True)
     preview_fingerprint = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -99,11 +102,19 @@ class Mark(models.Model):
 
 
 class MarkChange(models.Model):
-    """The history of a mark: every write keeps what it replaced (an empty ``old`` for a new mark)."""
+    """A change to a mark: the value it replaced with who set that and how, and the new value with who,
+    when and through which import. A new mark carries its own provenance and needs no change row."""
 
-    mark = models.ForeignKey(Mark, on_delete=models.CASCADE, related_name="changes")
+    mark = models.ForeignKey(Mark, on_delete=models.PROTECT, related_name="changes")
     old_value = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     old_code = models.CharField(max_length=3, blank=True)
+    old_set_at = models.DateTimeField(null=True, blank=True)
+    old_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    old_import_batch = models.ForeignKey(
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     new_value = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     new_code = models.CharField(max_length=3, blank=True)
     changed_at = models.DateTimeField(auto_now_add=True)

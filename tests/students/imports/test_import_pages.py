@@ -159,7 +159,7 @@ def test_marks_export_is_formula_safe_in_csv_and_xlsx(world: World) -> None:
     from students.models import Mark, Student
 
     student = Student.objects.get(student_id="S2")
-    student.student_id = '=HYPERLINK("http://evil.example","x")'
+    student.student_id = '=HYPERLINK("http://x.io","x")'
     student.save(update_fields=["student_id"])
     Mark.objects.create(
         registration=world.registrations[("S2", "HIST1002")],
@@ -179,7 +179,7 @@ def test_marks_export_is_formula_safe_in_csv_and_xlsx(world: World) -> None:
     ).content.decode("utf-8-sig")
     assert csv_text.splitlines() == [
         "student_id,module_code,academic_session,component,attempt,mark,reassessment_as_first_attempt",
-        '"\'=HYPERLINK(""http://evil.example"",""x"")",HIST1002,2024/25,module,1,60,',
+        '"\'=HYPERLINK(""http://x.io"",""x"")",HIST1002,2024/25,module,1,60,',
         "S1,HIST1001,2024/25,exam,1,ABS,",
     ]
     xlsx = client.get(reverse("students:imports:export_marks", args=[world.school.code, "xlsx"]))

@@ -86,12 +86,7 @@ def test_every_bad_row_is_explained_with_its_line_and_column(world: World) -> No
 def test_preview_counts_then_confirm_writes_exactly_that_with_history(world: World) -> None:
     plan = plan_marks(table(*good_rows()), world.school)
     assert (len(plan.new), len(plan.changed), plan.unchanged, plan.errors) == (6, 0, 0, [])
-    written = write_marks(
-        table=table(*good_rows()),
-        batch=batch(world),
-        user_id=world.user.pk,
-        expected_fingerprint=plan.fingerprint,
-    )
+    written = write_marks(plan=plan, batch=batch(world), user_id=world.user.pk)
     assert len(written.new) == 6
     s1_exam = Mark.objects.get(
         registration=world.registrations[("S1", "HIST1001")], component__name="exam", attempt=1
@@ -101,39 +96,27 @@ def test_preview_counts_then_confirm_writes_exactly_that_with_history(world: Wor
         Mark.objects.get(registration=world.registrations[("S2", "HIST1001")], component__name="exam").code
         == "ABS"
     )
-    assert MarkChange.objects.count() == 6
-    assert MarkChange.objects.filter(old_value__isnull=True, old_code="").count() == 6
+    assert MarkChange.objects.count() == 0
+    assert set(Mark.objects.values_list("import_batch__file_name", "updated_by__username")) == {
+        ("marks.csv", world.user.username)
+    }
 
 
 @pytest.mark.django_db
 def test_the_same_file_twice_changes_nothing_the_second_time(world: World) -> None:
     first = plan_marks(table(*good_rows()), world.school)
-    write_marks(
-        table=table(*good_rows()),
-        batch=batch(world),
-        user_id=world.user.pk,
-        expected_fingerprint=first.fingerprint,
-    )
+    write_marks(plan=first, batch=batch(world), user_id=world.user.pk)
     again = plan_marks(table(*good_rows()), world.school)
     assert (len(again.new), len(again.changed), again.unchanged) == (0, 0, 6)
-    write_marks(
-        table=table(*good_rows()),
-        batch=batch(world),
-        user_id=world.user.pk,
-        expected_fingerprint=again.fingerprint,
-    )
-    assert (Mark.objects.count(), MarkChange.objects.count()) == (6, 6)
+    write_marks(plan=again, batch=batch(world), user_id=world.user.pk)
+    assert (Mark.objects.count(), MarkChange.objects.count()) == (6, 0)
 
 
 @pytest.mark.django_db
 def test_a_changed_mark_keeps_its_previous_value(world: World) -> None:
     first = plan_marks(table(*good_rows()), world.school)
-    write_marks(
-        table=table(*good_rows()),
-        batch=batch(world),
-        user_id=world.user.pk,
-        expected_fingerprint=first.fingerprint,
-    )
+    first_batch = batch(world)
+    write_marks(plan=first, batch=first_batch, user_id=world.user.pk)
     rows = good_rows()
     rows[0] = ("S1", "HIST1001", "2024/25", "exam", "1", "38", "")
     plan = plan_marks(table(*rows), world.school)
@@ -141,11 +124,11 @@ def test_a_changed_mark_keeps_its_previous_value(world: World) -> None:
         {"line": 2, "what": "S1 HIST1001 2024/25 exam attempt 1", "old": "35", "new": "38"}
     ]
     second = batch(world)
-    write_marks(
-        table=table(*rows), batch=second, user_id=world.user.pk, expected_fingerprint=plan.fingerprint
-    )
+    write_marks(plan=plan, batch=second, user_id=world.user.pk)
     history = MarkChange.objects.filter(import_batch=second).get()
     assert (history.old_value, history.new_value) == (Decimal("35"), Decimal("38"))
+    assert (history.old_import_batch_id, history.old_set_by_id) == (first_batch.pk, world.user.pk)
+    assert Mark.objects.get(pk=history.mark_id).import_batch_id == second.pk
 
 
 @pytest.mark.django_db
@@ -158,12 +141,7 @@ def test_confirm_refuses_when_the_marks_changed_since_the_preview(world: World) 
         value=Decimal(40),
     )
     with pytest.raises(StalePreview, match="the marks changed since the preview: preview the file again"):
-        write_marks(
-            table=table(*good_rows()),
-            batch=batch(world),
-            user_id=world.user.pk,
-            expected_fingerprint=plan.fingerprint,
-        )
+        write_marks(plan=plan, batch=batch(world), user_id=world.user.pk)
     assert Mark.objects.count() == 1
     assert MarkChange.objects.count() == 0
 
@@ -174,10 +152,5 @@ def test_a_file_with_a_bad_row_writes_nothing(world: World) -> None:
     plan = plan_marks(table(*rows), world.school)
     assert len(plan.errors) == 1
     with pytest.raises(StalePreview):
-        write_marks(
-            table=table(*rows),
-            batch=batch(world),
-            user_id=world.user.pk,
-            expected_fingerprint=plan.fingerprint,
-        )
+        write_marks(plan=plan, batch=batch(world), user_id=world.user.pk)
     assert Mark.objects.count() == 0

@@ -70,5 +70,5 @@ def make_student(school: School, student_id: str, *, registrations: int) -> Stud
         mark = Mark.objects.create(
             registration=registration, component=component, attempt=1, value=Decimal(50)
         )
-        MarkChange.objects.create(mark=mark, new_value=mark.value)
+        MarkChange.objects.create(mark=mark, old_value=Decimal(45), new_value=mark.value)
     return student

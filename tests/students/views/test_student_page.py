@@ -47,11 +47,17 @@ def test_the_student_page_shows_every_earlier_value_of_a_mark_who_changed_it_and
         )
         for name in ("first.csv", "second.csv")
     )
+    entered = datetime(2025, 3, 3, 14, 2, tzinfo=UTC)
     record_change(
-        mark, None, "35", datetime(2025, 3, 3, 14, 2, tzinfo=UTC), changed_by=superuser, import_batch=first
-    )
-    record_change(
-        mark, "35", "52", datetime(2025, 6, 20, 9, 30, tzinfo=UTC), changed_by=superuser, import_batch=second
+        mark,
+        "35",
+        "52",
+        datetime(2025, 6, 20, 9, 30, tzinfo=UTC),
+        changed_by=superuser,
+        import_batch=second,
+        old_set_by=superuser,
+        old_set_at=entered,
+        old_import_batch=first,
     )
     record_change(
         mark,
@@ -60,8 +66,13 @@ def test_the_student_page_shows_every_earlier_value_of_a_mark_who_changed_it_and
         datetime(2025, 6, 21, 10, 0, tzinfo=UTC),
         changed_by=administrator,
         reason="Second marker's mark agreed",
+        old_set_by=superuser,
+        old_set_at=datetime(2025, 6, 20, 9, 30, tzinfo=UTC),
+        old_import_batch=second,
     )
-    Mark.objects.filter(pk=mark.pk).update(value=Decimal("58"))
+    Mark.objects.filter(pk=mark.pk).update(
+        value=Decimal("58"), updated_by=administrator, updated_at=datetime(2025, 6, 21, 10, 0, tzinfo=UTC)
+    )
     client.force_login(administrator)
 
     response = client.get("/students/leeds-hons-022/")
@@ -69,9 +80,10 @@ def test_the_student_page_shows_every_earlier_value_of_a_mark_who_changed_it_and
     assert response.status_code == 200
     assert (
         "Marks for HIST1001 in 2020/21 Component Attempt Mark History module 1 58 "
-        f"— → 35, by sam, 3 Mar 2025 14:02, import #{first.pk} "
-        f"35 → 52, by sam, 20 Jun 2025 10:30, import #{second.pk} "
-        "52 → 58, by ada, 21 Jun 2025 11:00, edited (Second marker's mark agreed)"
+        f"35 (set by sam, 3 Mar 2025 14:02, import #{first.pk}) → 52, by sam, 20 Jun 2025 10:30, "
+        f"import #{second.pk} "
+        f"52 (set by sam, 20 Jun 2025 10:30, import #{second.pk}) → 58, by ada, 21 Jun 2025 11:00, edited "
+        "(Second marker's mark agreed) Current value by ada, 21 Jun 2025 11:00, edited."
     ) in visible_text(response)
     content = response.content.decode()
     assert f'<a href="/imports/batch/{second.pk}/">import #{second.pk}</a>' in content
@@ -95,10 +107,12 @@ def test_the_student_page_shows_enrolments_with_their_facts_and_marks_or_codes(
     assert (
         "HIST2005 HIST2005, 2021/22 20 credits at level 5. Grade: none (marked). "
         "Marks for HIST2005 in 2021/22 Component Attempt Mark History "
-        "module 1 35 No changes recorded. module 2 ABS No changes recorded."
+        "module 1 35 Entered by an unrecorded user,"
     ) in text
+    assert "module 2 ABS Entered by an unrecorded user," in text
     assert (
-        "Marks for HIST2002 in 2021/22 Component Attempt Mark History essay 1 NS No changes recorded." in text
+        "Marks for HIST2002 in 2021/22 Component Attempt Mark History essay 1 NS "
+        "Entered by an unrecorded user," in text
     )
 
 
@@ -143,4 +157,6 @@ def test_the_student_page_takes_the_same_queries_however_many_marks(
         response = client.get(f"/students/{student.student_id}/")
 
     assert response.status_code == 200
-    assert visible_text(response).count("— → 50, by an unrecorded user") == registrations
+    assert visible_text(response).count(
+        "45 (set by an unrecorded user, edited) → 50, by an unrecorded user"
+    ) == (registrations)
