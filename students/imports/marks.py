@@ -40,7 +40,7 @@ from .files import Table
 
 CODES = frozenset(Code.values)
 FLAGS = {**dict.fromkeys(cells.YES, True), **dict.fromkeys(cells.NO, False)}
-PROGRESS_EVERY = 10_000
+PROGRESS_EVERY = 2_000
 CHANGES_SHOWN = 200
 
 New = tuple[int, int, int, Decimal | None, str, bool]
@@ -241,10 +241,12 @@ def _resolve(
     }
     existing, plan.state = existing_marks(plan.occurrence_ids)
     registered = {student for student, _ in registrations}
+    # Only the school's own students count as known: another school's student id is "unknown" here.
     known = registered | set(
-        Student.objects.filter(student_id__in={row[0] for row in rows} - registered).values_list(
-            "student_id", flat=True
-        )
+        Student.objects.filter(
+            student_id__in={row[0] for row in rows} - registered,
+            enrolments__entry_cohort__programme__school=school,
+        ).values_list("student_id", flat=True)
     )
     errors = plan.errors
     seen: dict[tuple[int, int, int], int] = {}

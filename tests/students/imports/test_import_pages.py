@@ -193,3 +193,24 @@ def test_marks_export_is_formula_safe_in_csv_and_xlsx(world: World) -> None:
         outsider.get(reverse("students:imports:export_marks", args=[world.school.code, "csv"])).status_code
         == 404
     )
+
+
+@pytest.mark.django_db
+def test_an_import_whose_task_crashes_is_marked_failed_and_stops_waiting(world: World) -> None:
+    from students import tasks
+
+    batch = upload(signed_in(world), world, GOOD)
+
+    def crash(item: ImportBatch) -> ImportBatch:
+        raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError):
+        tasks._run(batch.pk, crash)
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED
+    assert batch.errors == [
+        "The import failed (RuntimeError: disk full); nothing was written. "
+        "Upload the file again, and report this if it happens again."
+    ]
+    page = signed_in(world).get(reverse("students:imports:batch", args=[batch.pk])).content.decode()
+    assert "hx-get=" not in page and "Not written" in page

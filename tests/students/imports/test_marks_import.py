@@ -72,7 +72,7 @@ def test_every_bad_row_is_explained_with_its_line_and_column(world: World) -> No
         "row 5, column component: unknown component 'essay' of HIST1001 2024/25 "
         "(components: coursework, exam)",
         "row 6, column student_id: unknown student 'NOBODY'",
-        "row 7, column student_id: student S9 is not registered on HIST1001 in 2024/25",
+        "row 7, column student_id: unknown student 'S9'",
         "row 8, column student_id: student S3 is not registered on HIST1002 in 2024/25",
         "row 10, column attempt: duplicate row: S2 HIST1001 exam attempt 1 is also on row 9",
         "row 11, column attempt: attempt 2 without attempt 1 for S2 HIST1002 2024/25 module",
