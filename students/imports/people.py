@@ -265,15 +265,13 @@ def _check_and_diff(plan: PeoplePlan, school: School, first: dict[tuple[str, Any
             "student", "entry_cohort__programme"
         )
     }
-    registrations = (
-        {
-            (e[0], e[1], e[2], e[3], r.occurrence.module.code): r
-            for e, enrolment in enrolments.items()
-            for r in enrolment.registrations.select_related("occurrence__module")
-        }
-        if enrolments
-        else {}
-    )
+    keys_of = {enrolment.pk: key for key, enrolment in enrolments.items()}
+    registrations = {
+        (*keys_of[r.enrolment_id], r.occurrence.module.code): r
+        for r in Registration.objects.filter(enrolment_id__in=list(keys_of)).select_related(
+            "occurrence__module"
+        )
+    }
     for kind, existing in (
         ("student", students),
         ("entry cohort", cohorts),
