@@ -250,11 +250,17 @@ def _resolve(
     )
     errors = plan.errors
     seen: dict[tuple[int, int, int], int] = {}
+    # Attempt numbers per registration, kept only where the file gives a later attempt (memory: see bench).
+    later = {
+        (student, module_code, session)
+        for student, module_code, _, session, attempt, *_ in rows
+        if attempt > 1
+    }
     attempts: dict[int, set[int]] = defaultdict(set)
-    for registration_id, _, attempt in existing:
-        attempts[registration_id].add(attempt)
-    accepted: list[tuple[tuple[int, int, int], Decimal | None, str, bool, int, str]] = []
-    for student, module_code, component, session, attempt, value, code, flag, line in rows:
+    accepted: list[tuple[tuple[int, int, int], Decimal | None, str, bool, int, int]] = []
+    for index, (student, module_code, component, session, attempt, value, code, flag, line) in enumerate(
+        rows
+    ):
         module_id = modules.get(module_code)
         if module_id is None:
             errors.append(RowError(line, "module_code", f"unknown module {module_code!r} in {school.name}"))
@@ -305,14 +311,24 @@ def _resolve(
             )
             continue
         seen[key] = line
-        attempts[registration_id].add(attempt)
-        accepted.append((key, value, code, flag, line, f"{student} {module_code} {session} {component}"))
+        if (student, module_code, session) in later:
+            attempts[registration_id].add(attempt)
+        accepted.append((key, value, code, flag, line, index))
+    for registration_id, _, attempt in existing:
+        if registration_id in attempts:
+            attempts[registration_id].add(attempt)
 
-    for key, value, code, flag, line, label in accepted:
+    def label(index: int) -> str:
+        student, module_code, component, session = rows[index][:4]
+        return f"{student} {module_code} {session} {component}"
+
+    for key, value, code, flag, line, index in accepted:
         attempt = key[2]
         if attempt > 1 and attempt - 1 not in attempts[key[0]]:
             errors.append(
-                RowError(line, "attempt", f"attempt {attempt} without attempt {attempt - 1} for {label}")
+                RowError(
+                    line, "attempt", f"attempt {attempt} without attempt {attempt - 1} for {label(index)}"
+                )
             )
             continue
         old = existing.get(key)
@@ -326,7 +342,7 @@ def _resolve(
                 plan.shown_changes.append(
                     {
                         "line": line,
-                        "what": f"{label} attempt {attempt}",
+                        "what": f"{label(index)} attempt {attempt}",
                         "old": old[2] or _t(old[1]),
                         "new": code or _t(value),
                     }

@@ -72,12 +72,21 @@ class Mark(models.Model):
     value = models.DecimalField(max_digits=7, decimal_places=4, null=True, blank=True)
     code = models.CharField(max_length=3, choices=ResultCode.choices, blank=True)
     reassessment_as_first_attempt = models.BooleanField(default=False)
+    # Who set the current value, when and through which import. These two references are checked when the
+    # value is written (under the school's lock) and protected by Django, but carry no database constraint:
+    # on PostgreSQL each one is a per-row check at commit that costs as much as the bulk write itself
+    # (bench/import_marks.py).
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
     )
     import_batch = models.ForeignKey(
-        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ImportBatch, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_constraint=False
     )
 
     class Meta:
