@@ -20,7 +20,11 @@ def test_the_school_page_lists_programmes_with_cohorts_and_rule_sets_and_modules
 
     assert response.status_code == 200
     text = visible_text(response)
-    assert "School of English School code ENG. Students of School of English Programmes" in text
+    assert (
+        "School of English School code ENG. Students of School of English Imports "
+        "Programmes, modules and components Students and registrations Marks (and marks export: CSV, XLSX) "
+        "Programmes"
+    ) in text
     programme = Programme.objects.get(code="leeds-hons-022")
     assert (
         f"leeds-hons-022 {programme.title} Bachelor (Honours) leeds-taught-2024 "
