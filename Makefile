@@ -60,12 +60,10 @@ typecheck: install
 		echo "regulations/engine does not exist yet: nothing to type-check."; \
 	fi
 
+# The engine benchmark needs nothing running; the import benchmark needs PostgreSQL on 127.0.0.1:5432.
 bench: install
-	@if [ -f bench/engine.py ]; then \
-		$(PYTHON) bench/engine.py; \
-	else \
-		echo "bench/engine.py does not exist yet: nothing to measure."; \
-	fi
+	$(PYTHON) bench/engine.py
+	$(PYTHON) bench/import_marks.py
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis staticfiles var
