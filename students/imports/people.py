@@ -8,9 +8,7 @@ a later version never changes an existing cohort.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
@@ -28,53 +26,13 @@ from students.models import (
 
 from . import cells
 from .files import Table
-from .marks import RowError, StalePreview
+from .marks import RowError
+from .records import RecordsPlan
 
 ENROLMENT_FLAGS = ("mitigation_accepted", "transfer_request", "unable_to_repeat", "repeated_before")
 
 
-@dataclass(slots=True)
-class PeoplePlan:
-    wanted: dict[str, dict[Any, dict[str, Any]]] = field(default_factory=dict)
-    new: dict[str, list[Any]] = field(default_factory=dict)
-    changed: dict[str, list[tuple[Any, dict[str, tuple[Any, Any]]]]] = field(default_factory=dict)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256()
-        for kind in sorted(self.wanted):
-            for key, wanted in sorted(self.wanted[kind].items(), key=lambda item: str(item[0])):
-                digest.update(f"{kind}{key}{sorted(wanted.items())}\n".encode())
-            digest.update(
-                f"N{sorted(map(str, self.new.get(kind, [])))}C{self.changed.get(kind, [])}".encode()
-            )
-        return digest.hexdigest()
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "new": sum(len(keys) for keys in self.new.values()),
-            "changed": sum(len(keys) for keys in self.changed.values()),
-            "unchanged": self.unchanged,
-            "errors": len(self.errors),
-            "fingerprint": self.fingerprint,
-            "records": {
-                kind: {"new": len(self.new.get(kind, [])), "changed": len(self.changed.get(kind, []))}
-                for kind in self.wanted
-            },
-            "changes": [
-                {
-                    "line": "",
-                    "what": f"{kind} {' '.join(map(str, key)) if isinstance(key, tuple) else key}: {name}",
-                    "old": str(old),
-                    "new": str(new),
-                }
-                for kind, items in self.changed.items()
-                for key, fields in items
-                for name, (old, new) in fields.items()
-            ][:200],
-        }
+PeoplePlan = RecordsPlan
 
 
 def _apl(text: str) -> dict[str, int]:
@@ -278,30 +236,14 @@ def _check_and_diff(plan: PeoplePlan, school: School, first: dict[tuple[str, Any
         ("enrolment", enrolments),
         ("registration", registrations),
     ):
-        for key, fields in wanted[kind].items():
-            record = existing.get(key)
-            if record is None:
-                plan.new.setdefault(kind, []).append(key)
-                continue
-            differences = {
-                name: (getattr(record, name), value)
-                for name, value in fields.items()
-                if getattr(record, name) != value
-            }
-            if differences:
-                plan.changed.setdefault(kind, []).append((key, differences))
-            else:
-                plan.unchanged += 1
+        plan.compare(kind, existing)
 
 
 @transaction.atomic
 def write_people(*, table: Table, batch: Any, user_id: int, expected_fingerprint: str) -> PeoplePlan:
     school = School.objects.select_for_update().get(pk=batch.school_id)
     plan = plan_people(table, school)
-    if plan.errors:
-        raise StalePreview(f"the file now has {len(plan.errors)} bad rows: preview it again")
-    if plan.fingerprint != expected_fingerprint:
-        raise StalePreview("the records changed since the preview: preview the file again")
+    plan.require(expected_fingerprint)
     wanted = plan.wanted
     students = {s.student_id: s for s in Student.objects.filter(student_id__in=list(wanted["student"]))}
     new_students = [

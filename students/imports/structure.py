@@ -8,9 +8,7 @@ lists what is new or changed per kind of record; writing it is all or nothing.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,7 +20,8 @@ from students.models import Component, Module, ModuleOccurrence, Programme, Prog
 
 from . import cells
 from .files import Table
-from .marks import RowError, StalePreview
+from .marks import RowError
+from .records import RecordsPlan, label
 
 PROGRAMME_FLAGS = (
     "engineering_council",
@@ -43,50 +42,7 @@ PAIRING_FLAGS = (
 )
 
 
-@dataclass(slots=True)
-class StructurePlan:
-    """Per kind of record: the wanted fields by key, and which keys are new or changed."""
-
-    wanted: dict[str, dict[Any, dict[str, Any]]] = field(default_factory=dict)
-    new: dict[str, list[Any]] = field(default_factory=dict)
-    changed: dict[str, list[tuple[Any, dict[str, tuple[Any, Any]]]]] = field(default_factory=dict)
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-
-    @property
-    def fingerprint(self) -> str:
-        digest = hashlib.sha256()
-        for kind in sorted(self.wanted):
-            for key in sorted(map(str, self.new.get(kind, []))):
-                digest.update(f"N{kind}{key}\n".encode())
-            for key, fields in sorted(self.changed.get(kind, []), key=lambda item: str(item[0])):
-                digest.update(f"C{kind}{key}{sorted(fields.items())}\n".encode())
-            for key, wanted in sorted(self.wanted[kind].items(), key=lambda item: str(item[0])):
-                digest.update(f"W{kind}{key}{sorted(wanted.items())}\n".encode())
-        return digest.hexdigest()
-
-    def summary(self) -> dict[str, object]:
-        return {
-            "new": sum(len(keys) for keys in self.new.values()),
-            "changed": sum(len(keys) for keys in self.changed.values()),
-            "unchanged": self.unchanged,
-            "errors": len(self.errors),
-            "fingerprint": self.fingerprint,
-            "records": {
-                kind: {"new": len(self.new.get(kind, [])), "changed": len(self.changed.get(kind, []))}
-                for kind in self.wanted
-            },
-            "changes": [
-                {"line": "", "what": f"{kind} {_label(key)}: {name}", "old": str(old), "new": str(new)}
-                for kind, items in self.changed.items()
-                for key, fields in items
-                for name, (old, new) in fields.items()
-            ][:200],
-        }
-
-
-def _label(key: Any) -> str:
-    return " ".join(map(str, key)) if isinstance(key, tuple) else str(key)
+StructurePlan = RecordsPlan
 
 
 def _pairs(text: str, *, value: Callable[[str], Any]) -> dict[str, Any]:
@@ -245,7 +201,7 @@ def plan_structure(
                             line,
                             _column(kind, name),
                             f"{value!r} differs from {earlier[name]!r} given for {kind} "
-                            f"{_label(key)} on row {first_line[(kind, key)]}",
+                            f"{label(key)} on row {first_line[(kind, key)]}",
                         )
                     )
     for (m, s), _ in wanted["occurrence"].items():
@@ -301,37 +257,21 @@ def _diff(plan: StructurePlan, school: School, first_line: dict[tuple[str, Any],
             "occurrence__module"
         )
     }
-    for kind, existing_records in (
+    for kind, existing in (
         ("programme", programmes),
         ("module", modules),
         ("pairing", pairings),
         ("occurrence", occurrences),
         ("component", components),
     ):
-        for key, fields in wanted[kind].items():
-            record = existing_records.get(key)
-            if record is None:
-                plan.new.setdefault(kind, []).append(key)
-                continue
-            differences = {
-                name: (getattr(record, name), value)
-                for name, value in fields.items()
-                if getattr(record, name) != value
-            }
-            if differences:
-                plan.changed.setdefault(kind, []).append((key, differences))
-            else:
-                plan.unchanged += 1
+        plan.compare(kind, existing)
 
 
 @transaction.atomic
 def write_structure(*, table: Table, batch: Any, user_id: int, expected_fingerprint: str) -> StructurePlan:
     school = School.objects.select_for_update().get(pk=batch.school_id)
     plan = plan_structure(table, school)
-    if plan.errors:
-        raise StalePreview(f"the file now has {len(plan.errors)} bad rows: preview it again")
-    if plan.fingerprint != expected_fingerprint:
-        raise StalePreview("the records changed since the preview: preview the file again")
+    plan.require(expected_fingerprint)
     wanted = plan.wanted
     programmes = {p.code: p for p in Programme.objects.filter(code__in=list(wanted["programme"]))}
     for code, fields in wanted["programme"].items():
