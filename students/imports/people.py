@@ -251,11 +251,7 @@ def write_people(*, table: Table, batch: Any, user_id: int, expected_fingerprint
     ]
     for student in Student.objects.bulk_create(new_students, batch_size=2000):
         students[student.student_id] = student
-    for key, fields in plan.changed.get("student", []):
-        record = students[key]
-        for name, (_, value) in fields.items():
-            setattr(record, name, value)
-        record.save(update_fields=list(fields))
+    _apply_changes(plan.changed.get("student", []), students)
     programmes = {
         p.code: p for p in Programme.objects.filter(code__in={k[0] for k in wanted["entry cohort"]})
     }
@@ -306,11 +302,7 @@ def write_people(*, table: Table, batch: Any, user_id: int, expected_fingerprint
                 enrolment.academic_session,
             )
         ] = enrolment
-    for key, fields in plan.changed.get("enrolment", []):
-        record = enrolments[key]
-        for name, (_, value) in fields.items():
-            setattr(record, name, value)
-        record.save(update_fields=list(fields))
+    _apply_changes(plan.changed.get("enrolment", []), enrolments)
     occurrences = {
         (o.module.code, o.academic_session): o
         for o in ModuleOccurrence.objects.filter(
@@ -318,6 +310,7 @@ def write_people(*, table: Table, batch: Any, user_id: int, expected_fingerprint
         ).select_related("module")
     }
     changed_registrations = {key: fields for key, fields in plan.changed.get("registration", [])}
+    enrolment_keys = {enrolment.pk: key for key, enrolment in enrolments.items()}
     new_keys = set(plan.new.get("registration", []))
     Registration.objects.bulk_create(
         [
@@ -329,8 +322,29 @@ def write_people(*, table: Table, batch: Any, user_id: int, expected_fingerprint
         ],
         batch_size=2000,
     )
-    for key, fields in changed_registrations.items():
-        Registration.objects.filter(
-            enrolment=enrolments[key[:4]], occurrence=occurrences[(key[4], key[3])]
-        ).update(grade=fields["grade"][1])
+    if changed_registrations:
+        existing = {
+            (enrolment_keys[r.enrolment_id], r.occurrence_id): r
+            for r in Registration.objects.filter(
+                enrolment_id__in=[enrolments[key[:4]].pk for key in changed_registrations]
+            )
+        }
+        _apply_changes(
+            [(key, fields) for key, fields in changed_registrations.items()],
+            {key: existing[(key[:4], occurrences[(key[4], key[3])].pk)] for key in changed_registrations},
+        )
     return plan
+
+
+def _apply_changes(changes: list[tuple[Any, dict[str, tuple[Any, Any]]]], records: dict[Any, Any]) -> None:
+    """Set each changed field on its record and write them all in one bulk update (no query per record)."""
+    if not changes:
+        return
+    touched, names = [], set()
+    for key, fields in changes:
+        record = records[key]
+        for name, (_, value) in fields.items():
+            setattr(record, name, value)
+        names.update(fields)
+        touched.append(record)
+    type(touched[0]).objects.bulk_update(touched, sorted(names), batch_size=1000)

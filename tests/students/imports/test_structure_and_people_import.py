@@ -297,3 +297,72 @@ def test_a_stale_structure_preview_writes_nothing(school: School) -> None:
             expected_fingerprint=plan.fingerprint,
         )
     assert Component.objects.count() == 0
+
+
+def test_a_reimport_changes_names_facts_and_grades_in_bulk(
+    school: School, django_assert_max_num_queries: object
+) -> None:
+    structure = plan_structure(table(S_HEAD, *structure_rows()), school)
+    write_structure(
+        table=table(S_HEAD, *structure_rows()),
+        batch=batch(school, "structure"),
+        user_id=1,
+        expected_fingerprint=structure.fingerprint,
+    )
+    first = plan_people(table(P_HEAD, *people_rows()), school)
+    write_people(
+        table=table(P_HEAD, *people_rows()),
+        batch=batch(school, "students"),
+        user_id=1,
+        expected_fingerprint=first.fingerprint,
+    )
+    rows = [
+        (
+            "S1",
+            "Zoe",
+            "Ní Bhriain",
+            "C000001",
+            "HIS-BA",
+            "2024/25",
+            "2024/25",
+            "1",
+            "HIST1001",
+            "P",
+            "yes",
+            "",
+        ),
+        (
+            "S2",
+            "Tom",
+            "Ó Súilleabháin",
+            "C000002",
+            "HIS-BA",
+            "2024/25",
+            "2024/25",
+            "1",
+            "HIST1001",
+            "F",
+            "yes",
+            "4:40",
+        ),
+    ]
+    plan = plan_people(table(P_HEAD, *rows), school)
+    assert plan.summary()["records"] == {
+        "student": {"new": 0, "changed": 1},
+        "entry cohort": {"new": 0, "changed": 0},
+        "enrolment": {"new": 0, "changed": 1},
+        "registration": {"new": 0, "changed": 2},
+    }
+    other = batch(school, "students")
+    with django_assert_max_num_queries(20):  # type: ignore[operator]
+        write_people(
+            table=table(P_HEAD, *rows), batch=other, user_id=1, expected_fingerprint=plan.fingerprint
+        )
+    assert Enrolment.objects.get(student__student_id="S1").mitigation_accepted is True
+    assert dict(Registration.objects.values_list("enrolment__student__student_id", "grade")) == {
+        "S1": "P",
+        "S2": "F",
+    }
+    from students.models import Student
+
+    assert Student.objects.get(student_id="S1").given_name == "Zoe"
