@@ -8,12 +8,20 @@ from pathlib import Path
 from typing import Any
 
 
-def celery_broker_settings(*, redis_url: str, fs_root: Path) -> dict[str, Any]:
-    """Return the CELERY_* broker and result settings; create the folders when no Redis URL is given."""
+def celery_broker_settings(
+    *, redis_url: str, fs_root: Path, visibility_timeout: float | None = None
+) -> dict[str, Any]:
+    """Return the CELERY_* broker and result settings; create the folders when no Redis URL is given.
+
+    ``visibility_timeout`` (Redis only) is how long a task taken by a worker that then dies waits before
+    Redis hands it to another worker (Redis's own default is an hour). The folder transport has no such
+    redelivery: a worker, when it starts, resumes the recalculations left unfinished (boards/signals.py).
+    """
     if redis_url:
+        options = {} if visibility_timeout is None else {"visibility_timeout": visibility_timeout}
         return {
             "CELERY_BROKER_URL": redis_url,
-            "CELERY_BROKER_TRANSPORT_OPTIONS": {},
+            "CELERY_BROKER_TRANSPORT_OPTIONS": options,
             "CELERY_RESULT_BACKEND": redis_url,
         }
     queue, processed, control, results = (

@@ -50,19 +50,37 @@ def test_engine_imports_only_the_standard_library_and_itself() -> None:
     assert offending == []
 
 
-def test_only_the_regulations_adapters_import_student_models() -> None:
+def test_only_the_regulations_adapters_turn_student_models_into_engine_input() -> None:
+    """The boards app may read students' models (a committee's cohort is a programme's students), but
+    the only code that reads them *and* builds engine records is regulations/adapters.py (STYLE.md)."""
     allowed = ROOT / "regulations" / "adapters.py"
     files = sorted(
         path for folder in ("boards", "regulations", "config") for path in (ROOT / folder).rglob("*.py")
     )
     assert files, "no project files found to check"
 
+    offending = []
+    for path in files:
+        absolute = [module for _, module, level in imported_modules(path) if level == 0]
+        reads_models = any(is_within(module, "students.models") for module in absolute)
+        builds_records = any(is_within(module, "regulations.engine.records") for module in absolute)
+        if path != allowed and reads_models and builds_records:
+            offending.append(str(path.relative_to(ROOT)))
+        if path.is_relative_to(ROOT / "regulations") and path != allowed and reads_models:
+            offending.append(str(path.relative_to(ROOT)))
+
+    assert offending == []
+
+
+def test_imports_run_one_way_from_boards_to_students() -> None:
+    files = sorted((ROOT / "students").rglob("*.py"))
+    assert files, "no students files found to check"
+
     offending = [
         f"{path.relative_to(ROOT)}:{line}: {module}"
         for path in files
-        if path != allowed
         for line, module, level in imported_modules(path)
-        if level == 0 and is_within(module, "students.models")
+        if level == 0 and is_within(module, "boards")
     ]
 
     assert offending == []

@@ -107,7 +107,12 @@ STORAGES = {
 # Celery. Tasks always travel through a real broker to a worker: task_always_eager stays off everywhere.
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_FS_ROOT = Path(os.environ.get("CELERY_FS_ROOT") or BASE_DIR / "var" / "celery")
-_broker = celery_broker_settings(redis_url=REDIS_URL, fs_root=CELERY_FS_ROOT)
+_visibility = os.environ.get("QUORUM_VISIBILITY_TIMEOUT")
+_broker = celery_broker_settings(
+    redis_url=REDIS_URL,
+    fs_root=CELERY_FS_ROOT,
+    visibility_timeout=float(_visibility) if _visibility else None,
+)
 CELERY_BROKER_URL = _broker["CELERY_BROKER_URL"]
 CELERY_BROKER_TRANSPORT_OPTIONS = _broker["CELERY_BROKER_TRANSPORT_OPTIONS"]
 CELERY_RESULT_BACKEND = _broker["CELERY_RESULT_BACKEND"]
@@ -123,6 +128,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TIMEZONE = TIME_ZONE
+
+# A recalculation renews its lease on its outcome set with every chunk it writes; another delivery of the
+# same task takes the set over only once the lease has lapsed this long (a worker killed part-way).
+QUORUM_RECALCULATION_LEASE_SECONDS = float(os.environ.get("QUORUM_RECALCULATION_LEASE_SECONDS", "60"))
+# Classification averages this close below a class boundary are flagged for the board (not a rule).
+QUORUM_NEAR_BOUNDARY = os.environ.get("QUORUM_NEAR_BOUNDARY", "2")
 
 # Uploaded import files are kept with their import (for confirm and for the record), never served.
 MEDIA_ROOT = Path(os.environ.get("QUORUM_MEDIA_ROOT") or BASE_DIR / "var" / "media")

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from students.models import ImportBatch, School
+from students.signals import records_imported
 
 from . import columns, marks, people, structure
 from .files import Table, UploadError, read_table
@@ -140,4 +141,6 @@ def confirm(batch: ImportBatch, *, user_id: int) -> ImportBatch:
         batch.status = ImportBatch.Status.COMPLETED
     batch.finished_at = timezone.now()
     batch.save(update_fields=["status", "errors", "finished_at"])
+    if batch.status == ImportBatch.Status.COMPLETED:
+        records_imported.send(sender=ImportBatch, batch=batch)
     return batch

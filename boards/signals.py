@@ -1,0 +1,41 @@
+"""Reactions to other apps and to the worker: recalculate after an import, resume unfinished sets."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery.signals import worker_ready
+from django.dispatch import receiver
+
+from students.models import ImportBatch
+from students.signals import records_imported
+
+from .models import OutcomeSet
+
+log = logging.getLogger(__name__)
+
+
+@receiver(records_imported)
+def recalculate_imported_cohorts(sender: Any, *, batch: ImportBatch, **kwargs: Any) -> None:
+    from .services import recalculate_after_import
+
+    recalculate_after_import(batch=batch)
+
+
+@worker_ready.connect
+def resume_unfinished(**kwargs: Any) -> None:
+    """Queue again every set not yet finished: a worker killed part-way may have taken its task with it
+    (the folder transport never redelivers). A duplicate delivery is harmless (boards/recalculation.py).
+    """
+    from .tasks import recalculate
+
+    unfinished = list(
+        OutcomeSet.objects.filter(
+            status__in=[OutcomeSet.Status.QUEUED, OutcomeSet.Status.RUNNING]
+        ).values_list("pk", flat=True)
+    )
+    for pk in unfinished:
+        recalculate.delay(pk)
+    if unfinished:
+        log.warning("resumed %d unfinished recalculation(s): %s", len(unfinished), unfinished)

@@ -1,0 +1,13 @@
+"""(being written: a stub so the URLconf loads)"""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+
+
+def broadsheet(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    raise NotImplementedError
+
+
+def export(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    raise NotImplementedError
