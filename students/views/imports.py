@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from students import tasks
 from students.access import get_visible_or_404, require_change
@@ -69,6 +69,7 @@ def upload(request: HttpRequest, school_code: str, kind: str) -> HttpResponse:
     )
 
 
+@require_safe
 def batch(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_visible_or_404(
         request.user, ImportBatch.objects.select_related("school", "uploaded_by"), pk=pk
@@ -76,6 +77,7 @@ def batch(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "students/imports/batch.html", _context(request, item))
 
 
+@require_safe
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The part of the import page that htmx polls while the worker runs."""
     item = get_visible_or_404(
@@ -103,6 +105,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     return redirect(reverse("students:imports:batch", args=[item.pk]))
 
 
+@require_safe
 def export_marks(request: HttpRequest, school_code: str, file_format: str) -> HttpResponse:
     """The school's marks in the upload format; no cell can carry a spreadsheet formula (OWASP)."""
     school = get_visible_or_404(request.user, School.objects.all(), code=school_code)
