@@ -1,16 +1,21 @@
-"""Reads for the boards pages: what a meeting's cohort shows, fetched once, scoped to the user."""
+"""Reads for the boards pages: committees, a meeting and what each cohort on it shows, fetched once,
+scoped to the user (``boards.access``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models.fields.json import KeyTransform
 from django.http import Http404
 
-from students.models import Enrolment
+from students.models import Enrolment, EntryCohort
 from students.permissions import AnyUser
 
-from .access import get_visible_or_404
-from .models import Cohort, Meeting, OutcomeSet
+from .access import get_visible_or_404, visible
+from .models import AssessmentCommittee, Cohort, Meeting, Membership, Outcome, OutcomeSet, Stage
+from .tables import group_label
 
 
 @dataclass(frozen=True)
@@ -57,4 +62,228 @@ def enrolment_ids(cohort: Cohort) -> list[int]:
         )
         .order_by("student__student_id", "pk")
         .values_list("pk", flat=True)
+    )
+
+
+# The meeting page and the committee pages. Each cohort costs a fixed number of queries whatever its size:
+# counts are grouped in the database and the records needing attention come in one query.
+
+ATTENTION_SHOWN = 100
+"""At most this many records needing attention are listed per cohort; the broadsheet filters the rest."""
+
+
+@dataclass(frozen=True)
+class CohortStatus:
+    """Where a cohort's calculation stands: the current set, a newer one under way, or a newer failure."""
+
+    at: CohortAtMeeting
+    failed: OutcomeSet | None
+    """The newest set of the question, when it failed (the previous set, if any, is still current)."""
+
+    @property
+    def pending(self) -> OutcomeSet | None:
+        return self.at.pending
+
+    @property
+    def stage_label(self) -> str:
+        return Stage(self.at.stage).label
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    """A record the committee must look at before deciding: marks not recorded, or not judged at all."""
+
+    enrolment_id: int
+    student_id: str
+    name: str
+    candidate_number: str
+    missing: list[str]
+    """Each missing mark as "module: component" (the engine lists them as module/component)."""
+    problem: str
+
+
+@dataclass(frozen=True)
+class CohortSummary:
+    status: CohortStatus
+    rulesets: list[tuple[str, str]]
+    """(key, version) of the entry cohorts the cohort's students came in under (L 1.3)."""
+    counts: list[tuple[str, int]]
+    """Each decision (or award and class) in words, with how many students of the current set have it."""
+    incomplete: int
+    problems: int
+    attention: list[AttentionItem]
+
+    @property
+    def attention_total(self) -> int:
+        return self.incomplete + self.problems
+
+    @property
+    def students(self) -> int:
+        return sum(n for _, n in self.counts)
+
+
+@dataclass(frozen=True)
+class MeetingOverview:
+    meeting: Meeting
+    attendees: list[Membership]
+    quorum_present: int
+    cohorts: list[CohortSummary]
+
+    @property
+    def quorum_met(self) -> bool:
+        return self.quorum_present >= self.meeting.committee.quorum
+
+
+def committees(user: AnyUser) -> QuerySet[AssessmentCommittee]:
+    """The committees the user may see, each with its meetings (newest first), in two queries."""
+    return visible(user, AssessmentCommittee.objects.select_related("school")).prefetch_related(
+        Prefetch("meetings", queryset=Meeting.objects.order_by("-date", "pk"))
+    )
+
+
+def committees_with_upcoming_meetings(user: AnyUser, today: date) -> QuerySet[AssessmentCommittee]:
+    """For the home page: the user's committees, each with its meetings from ``today`` on, soonest first."""
+    return visible(user, AssessmentCommittee.objects.select_related("school")).prefetch_related(
+        Prefetch("meetings", queryset=Meeting.objects.filter(date__gte=today).order_by("date", "pk"))
+    )
+
+
+def committee(user: AnyUser, pk: int) -> AssessmentCommittee:
+    """One committee with its members, cohorts and meetings prefetched, or 404."""
+    queryset = AssessmentCommittee.objects.select_related("school").prefetch_related(
+        Prefetch("memberships", queryset=Membership.objects.select_related("user").order_by("role", "pk")),
+        Prefetch("cohorts", queryset=Cohort.objects.select_related("programme")),
+        Prefetch("meetings", queryset=Meeting.objects.order_by("-date", "pk")),
+    )
+    return get_visible_or_404(user, queryset, pk=pk)
+
+
+def _meeting(user: AnyUser, pk: int) -> tuple[Meeting, list[Cohort]]:
+    meeting = get_visible_or_404(user, Meeting.objects.select_related("committee__school"), pk=pk)
+    return meeting, list(meeting.cohorts.select_related("programme", "committee").order_by("pk"))
+
+
+def _status(meeting: Meeting, cohort: Cohort) -> CohortStatus:
+    at = _at(meeting, cohort)
+    newest = OutcomeSet.objects.filter(cohort=cohort, stage=at.stage).order_by("-pk").first()
+    failed = newest if newest is not None and newest.status == OutcomeSet.Status.FAILED else None
+    return CohortStatus(at, failed)
+
+
+def meeting_statuses(user: AnyUser, pk: int) -> tuple[Meeting, list[CohortStatus]]:
+    """The meeting (or 404) and where each cohort on its agenda stands, for the polled status fragment."""
+    meeting, agenda = _meeting(user, pk)
+    return meeting, [_status(meeting, cohort) for cohort in agenda]
+
+
+def meeting_overview(user: AnyUser, pk: int) -> MeetingOverview:
+    """Everything the meeting page shows, or 404 if the user may not see the meeting."""
+    meeting, agenda = _meeting(user, pk)
+    attendees = list(meeting.attendees.select_related("user").order_by("role", "user__username"))
+    present = sum(1 for membership in attendees if membership.counts_for_quorum)
+    return MeetingOverview(
+        meeting, attendees, present, [_summary(_status(meeting, cohort)) for cohort in agenda]
+    )
+
+
+def _summary(status: CohortStatus) -> CohortSummary:
+    cohort = status.at.cohort
+    rulesets = list(
+        EntryCohort.objects.filter(
+            programme_id=cohort.programme_id,
+            enrolments__academic_session=cohort.academic_session,
+            enrolments__programme_year=cohort.programme_year,
+        )
+        .values_list("ruleset_key", "ruleset_version")
+        .distinct()
+        .order_by("ruleset_key", "ruleset_version")
+    )
+    current = status.at.current
+    if current is None:
+        return CohortSummary(status, rulesets, [], 0, 0, [])
+    outcomes = Outcome.objects.filter(outcome_set=current)
+    headline = ["decision"] if status.at.stage != Stage.AWARD else ["award", "klass", "exit_award"]
+    grouped = (
+        outcomes.annotate(judged=Case(When(problem="", then=Value(True)), default=Value(False)))
+        .values("incomplete", "judged", *headline)
+        .annotate(students=Count("pk"))
+        .order_by("-incomplete", "judged", *headline)
+    )
+    groups = [(row, row.pop("students")) for row in grouped]
+    incomplete = sum(n for group, n in groups if group["incomplete"])
+    problems = sum(n for group, n in groups if not group["judged"] and not group["incomplete"])
+    counts = [(group_label(group), n) for group, n in groups]
+    attention = [
+        AttentionItem(
+            outcome.enrolment_id,
+            outcome.enrolment.student.student_id,
+            f"{outcome.enrolment.student.given_name} {outcome.enrolment.student.family_name}".strip(),
+            outcome.enrolment.student.candidate_number or "",
+            [item.replace("/", ": ", 1) for item in outcome.missing or []],  # type: ignore[attr-defined]
+            outcome.problem,
+        )
+        for outcome in outcomes.filter(Q(incomplete=True) | ~Q(problem=""))
+        .select_related("enrolment__student")
+        .only(
+            "pk",
+            "enrolment_id",
+            "problem",
+            "enrolment__student__student_id",
+            "enrolment__student__given_name",
+            "enrolment__student__family_name",
+            "enrolment__student__candidate_number",
+        )
+        .annotate(missing=KeyTransform("incomplete", "result"))
+        .order_by("enrolment__student__student_id")[:ATTENTION_SHOWN]
+    ]
+    return CohortSummary(status, rulesets, counts, incomplete, problems, attention)
+
+
+@dataclass(frozen=True)
+class Broadsheet:
+    """A cohort's current outcome set as the broadsheet reads it (no set: ``outcomes`` is None)."""
+
+    at: CohortAtMeeting
+    outcomes: QuerySet[Outcome] | None
+    """One row per student with the module marks and year averages pulled out of the JSON result."""
+    modules: tuple[str, ...]
+    years: tuple[str, ...]
+    choices: dict[str, list[str]]
+    """The decisions, awards and classes that occur in the set, for the filters."""
+
+
+def broadsheet(user: AnyUser, meeting_id: int, cohort_id: int) -> Broadsheet:
+    """The broadsheet's rows and columns, or 404; a constant number of queries whatever the cohort's size."""
+    at = cohort_at_meeting(user, meeting_id, cohort_id)
+    if at.current is None:
+        return Broadsheet(at, None, (), (), {})
+    outcomes = Outcome.objects.filter(outcome_set=at.current)
+    modules: set[str] = set()
+    years: set[str] = set()
+    marks_and_years = outcomes.values_list(
+        KeyTransform("module_marks", "result"), KeyTransform("year_averages", "result")
+    )
+    for marks, averages in marks_and_years.order_by():
+        modules.update(marks or ())
+        years.update(averages or ())
+    headline = outcomes.values_list("decision", "award", "klass").distinct().order_by()
+    choices: dict[str, set[str]] = {"decision": set(), "award": set(), "klass": set()}
+    for row in headline:
+        for name, value in zip(choices, row, strict=True):
+            if value:
+                choices[name].add(value)
+    rows = (
+        outcomes.select_related("enrolment__student")
+        .defer("result")
+        .annotate(
+            module_marks=KeyTransform("module_marks", "result"),
+            year_averages=KeyTransform("year_averages", "result"),
+        )
+    )
+    return Broadsheet(
+        at,
+        rows,
+        tuple(sorted(modules)),
+        tuple(sorted(years, key=int)),
+        {name: sorted(values) for name, values in choices.items()},
     )

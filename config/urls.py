@@ -4,13 +4,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from students.views import records
+from config import views
 
 admin.site.site_header = "Quorum administration"
 admin.site.site_title = "Quorum"
 
 urlpatterns = [
-    path("", records.home, name="home"),
+    path("", views.home, name="home"),
     # Django's LoginView is marked login_not_required; every other page needs a signed-in user
     # (LoginRequiredMiddleware).
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

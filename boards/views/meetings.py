@@ -1,29 +1,98 @@
-"""(being written: a stub so the URLconf loads)"""
+"""The committees a user sits on (or serves), a committee, a meeting with where each cohort's outcomes
+stand, and the recalculations a meeting's chair or secretary asks for.
 
-from typing import Any
+Reads fetch through ``boards.selectors`` (another committee's meeting is a 404); the actions check
+``boards.permissions.RECALCULATE`` on the server (403), call one service and redirect with a message.
+"""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
 
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
 
-def home(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
+from boards import selectors, services
+from boards.access import get_visible_or_404, require
+from boards.models import Meeting, OutcomeSet
+from boards.permissions import RECALCULATE, role_on
 
-
-def committee(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
-
-
-def meeting(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
-
-
-def meeting_status(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
-
-
-def recalculate_meeting(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
+POLL_SECONDS = 2
+DENIED = "Only the committee's chair, secretary or school administrators can recalculate outcomes."
 
 
-def recalculate_cohort(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "boards/home.html", {"committees": selectors.committees(request.user)})
+
+
+@require_safe
+def committee(request: HttpRequest, pk: int) -> HttpResponse:
+    item = selectors.committee(request.user, pk)
+    return render(request, "boards/committee.html", {"committee": item, "role": role_on(request.user, item)})
+
+
+def _polling(statuses: list[selectors.CohortStatus]) -> bool:
+    return any(status.pending is not None for status in statuses)
+
+
+@require_safe
+def meeting(request: HttpRequest, pk: int) -> HttpResponse:
+    overview = selectors.meeting_overview(request.user, pk)
+    statuses = [summary.status for summary in overview.cohorts]
+    context = {
+        "overview": overview,
+        "meeting": overview.meeting,
+        "statuses": statuses,
+        "polling": _polling(statuses),
+        "poll_seconds": POLL_SECONDS,
+        "role": role_on(request.user, overview.meeting.committee),
+        "can_recalculate": request.user.has_perm(RECALCULATE, overview.meeting.committee),
+    }
+    return render(request, "boards/meeting.html", context)
+
+
+@require_safe
+def meeting_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """The part of the meeting page htmx polls while a calculation is queued or running.
+
+    Once none is, the response asks htmx to reload the page, so the counts and the items needing
+    attention are those of the new current sets.
+    """
+    item, statuses = selectors.meeting_statuses(request.user, pk)
+    polling = _polling(statuses)
+    context = {"meeting": item, "statuses": statuses, "polling": polling, "poll_seconds": POLL_SECONDS}
+    response = render(request, "boards/_meeting_status.html", context)
+    if not polling:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@require_POST
+def recalculate_meeting(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    item = get_visible_or_404(request.user, Meeting.objects.select_related("committee"), pk=pk)
+    require(request.user, RECALCULATE, item.committee, DENIED)
+    queued = services.recalculate_meeting(meeting=item, user=request.user)
+    messages.success(request, f"Recalculation queued for {_cohorts(queued)}.")
+    return redirect("boards:meeting", pk=item.pk)
+
+
+@require_POST
+def recalculate_cohort(request: HttpRequest, meeting: int, cohort: int) -> HttpResponseRedirect:
+    at = selectors.cohort_at_meeting(request.user, meeting, cohort)
+    require(request.user, RECALCULATE, at.meeting.committee, DENIED)
+    queued = services.request_recalculation(
+        cohort=at.cohort,
+        stage=at.stage,
+        trigger=f"on demand, {at.meeting.get_kind_display().lower()} meeting of {at.meeting.date:%d %B %Y}",
+        user=request.user,
+    )
+    messages.success(request, f"Recalculation queued for {_cohorts([queued])}.")
+    return redirect("boards:meeting", pk=at.meeting.pk)
+
+
+def _cohorts(sets: list[OutcomeSet]) -> str:
+    if not sets:
+        return "no cohort (the agenda is empty)"
+    names = [str(outcome_set.cohort) for outcome_set in sets]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

@@ -1,4 +1,4 @@
-"""Records pages: the schools a user may see, a school's programmes and students, a student's marks.
+"""Records pages: a school's programmes and students, a student's marks.
 
 Each view fetches through ``students.access`` (another school's object is a 404) and renders.
 """
@@ -35,11 +35,6 @@ class StudentTable(tables.Table):
     def __init__(self, *args: Any, caption: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.caption = caption
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"schools": visible(request.user, School.objects.all())})
 
 
 @require_safe
