@@ -1,9 +1,21 @@
-"""(being written: a stub so the URLconf loads)"""
+"""Module statistics for a cohort at a meeting: first-attempt mark distributions beside last session's.
 
-from typing import Any
+Read-only for every role; the figures come from ``boards.statistics`` in a constant number of queries.
+"""
+
+from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from boards.selectors import cohort_at_meeting
+from boards.statistics import BINS, cohort_statistics
 
 
-def statistics(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    raise NotImplementedError
+@require_safe
+def statistics(request: HttpRequest, meeting: int, cohort: int) -> HttpResponse:
+    at = cohort_at_meeting(request.user, meeting, cohort)
+    figures = None if at.current is None else cohort_statistics(at.cohort, at.stage, at.current)
+    context = {"at": at, "committee": at.meeting.committee, "statistics": figures, "bins": BINS}
+    return render(request, "boards/statistics.html", context)
