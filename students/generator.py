@@ -26,6 +26,12 @@ DEFAULT_SEED = 2024
 MAX_YEARS = 3
 MODULES_PER_YEAR = 6
 MODULE_CREDITS = 20
+BACHELOR = "bachelor-honours"
+MASTER = "master"
+AWARDS = (BACHELOR, MASTER)
+"""A three-year Honours degree (levels 4-6), or a one-year taught master's (level 7, 180 credits)."""
+DISSERTATION_CREDITS = 60
+MASTER_LEVEL = 7
 LATEST_SESSION_START = 2024
 """By default the cohort's final year is 2024/25, the session a demo board sits on."""
 
@@ -84,7 +90,11 @@ TITLES = {
         "Comparative Perspectives in {s}", "Evidence and Argument in {s}", "Group Research Project"),
     3: ("Advanced Topics in {s}", "Special Subject in {s}", "Contemporary Issues in {s}",
         "{s} Beyond Borders", "Public Engagement in {s}", "Dissertation in {s}"),
+    MASTER_LEVEL: ("Historiography and Theory of {s}", "Advanced Research Skills in {s}",
+        "Archives and Evidence in {s}", "Debates in Modern {s}", "Professional Practice in {s}",
+        "Advanced Seminar in {s}", "Dissertation (MA {s})"),
 }  # fmt: skip
+"""Module titles by programme year, and a master's modules by its level (the dissertation last)."""
 COMPONENT_PAIRS = (
     ("exam", "coursework"),
     ("exam", "essay"),
@@ -148,19 +158,35 @@ class CohortSpec:
     """``2022/23``; by default the session that makes the final year 2024/25."""
     incomplete: int = 0
     """First-attempt component marks of the final year left out, for boards with marks "not recorded"."""
-    pass_marks: Mapping[int, Decimal] = field(default_factory=lambda: dict.fromkeys((4, 5, 6), Decimal(40)))
+    pass_marks: Mapping[int, Decimal] = field(
+        default_factory=lambda: {**dict.fromkeys((4, 5, 6), Decimal(40)), MASTER_LEVEL: Decimal(50)}
+    )
     """Pass mark by FHEQ level, from the rule set (RULES.md section 1)."""
+    award: str = BACHELOR
+    first_student: int = 1
+    """The serial of the first student id (``2024`` + serial): intakes of one entry year on other
+    programmes take ranges that do not overlap, so one university's student ids never collide."""
+    candidate_seed: int | None = None
+    """Seed of the candidate-number map (default: ``seed``). Intakes that share it and take disjoint
+    ``first_student`` ranges get distinct candidate numbers, since the map is one-to-one."""
 
     def __post_init__(self) -> None:
         if self.students < 1:
             raise ValueError("--students must be at least 1")
         if not 1 <= self.years <= MAX_YEARS:
             raise ValueError(f"--years must be between 1 and {MAX_YEARS}")
+        if self.award not in AWARDS:
+            raise ValueError(f"--award must be one of {', '.join(AWARDS)}")
+        if self.award == MASTER and self.years != 1:
+            raise ValueError("--award master is a one-year programme: use --years 1")
+        if self.first_student < 1:
+            raise ValueError("--first-student must be at least 1")
         if not re.fullmatch(r"[A-Z]{2,6}", self.school):
             raise ValueError("--school must be 2-6 capital letters, e.g. HIST")
         if self.entry_session is not None:
             session_start(self.entry_session)
-        missing = [level for level in range(4, 4 + self.years) if level not in self.pass_marks]
+        levels = (MASTER_LEVEL,) if self.award == MASTER else range(4, 4 + self.years)
+        missing = [level for level in levels if level not in self.pass_marks]
         if missing:
             raise ValueError(f"the rule set has no pass mark for level {missing[0]}")
         if not 0 <= self.incomplete <= self.students * MODULES_PER_YEAR * 2:
@@ -186,15 +212,15 @@ def entry_start(spec: CohortSpec) -> int:
 
 
 def build_programme(spec: CohortSpec) -> Programme:
-    """One programme of ``MODULES_PER_YEAR`` two-component modules a year, each in the session it is taken."""
+    """One programme of two-component modules, each in the session it is taken: ``MODULES_PER_YEAR``
+    20-credit modules a year, or for a master's six and a 60-credit dissertation (180 credits)."""
     rng = Random(f"structure:{spec.seed}")
     subject = SUBJECTS.get(spec.school, spec.school.capitalize())
     first = entry_start(spec)
     modules = []
     for year in range(1, spec.years + 1):
         must_pass_at = rng.randrange(1, 5)
-        for number in range(1, MODULES_PER_YEAR + 1):
-            final_project = year == 3 and number == MODULES_PER_YEAR
+        for number, code, level, credits, final_project in _slots(spec, year):
             if final_project:
                 components = tuple(
                     Component(name, weight, name == "dissertation") for name, weight in PROJECT_COMPONENTS
@@ -208,17 +234,33 @@ def build_programme(spec: CohortSpec) -> Programme:
                 )
             modules.append(
                 Module(
-                    code=f"{spec.school}{year}{number:03d}",
-                    title=TITLES[year][number - 1].format(s=subject),
-                    level=year + 3,
+                    code=code,
+                    title=TITLES[level if spec.award == MASTER else year][number - 1].format(s=subject),
+                    level=level,
                     year=year,
                     session=session_name(first + year - 1),
                     components=components,
+                    credits=credits,
                     final_project=final_project,
                     graded=number == 5,
                 )
             )
-    return Programme(f"{spec.school}-BA", f"BA {subject}", "bachelor-honours", spec.ruleset, tuple(modules))
+    if spec.award == MASTER:
+        return Programme(f"{spec.school}-MA", f"MA {subject}", MASTER, spec.ruleset, tuple(modules))
+    return Programme(f"{spec.school}-BA", f"BA {subject}", BACHELOR, spec.ruleset, tuple(modules))
+
+
+def _slots(spec: CohortSpec, year: int) -> Iterator[tuple[int, str, int, int, bool]]:
+    """(number, code, level, credits, final project) of each module of the programme year."""
+    if spec.award == MASTER:
+        for number in range(1, MODULES_PER_YEAR + 2):
+            project = number == MODULES_PER_YEAR + 1
+            credits = DISSERTATION_CREDITS if project else MODULE_CREDITS
+            yield number, f"{spec.school}{MASTER_LEVEL}{number:03d}", MASTER_LEVEL, credits, project
+        return
+    for number in range(1, MODULES_PER_YEAR + 1):
+        project = year == 3 and number == MODULES_PER_YEAR
+        yield number, f"{spec.school}{year}{number:03d}", year + 3, MODULE_CREDITS, project
 
 
 def structure_rows(programme: Programme) -> Iterator[Row]:
@@ -248,21 +290,19 @@ def cohort_rows(spec: CohortSpec, programme: Programme) -> Iterator[tuple[list[R
     rng = Random(f"cohort:{spec.seed}")
     first = entry_start(spec)
     entry = session_name(first)
-    width = max(6, len(str(spec.students)))
+    width = max(6, len(str(spec.first_student + spec.students - 1)))
     modulus = 10**width
-    # An affine map i -> (a*i + b) mod 10^width with a coprime to 10 is a bijection: distinct, scrambled
-    # candidate numbers without holding a set of those already issued.
-    scale = rng.randrange(modulus // 10, modulus) | 1
-    if scale % 5 == 0:
-        scale += 2
-    offset = rng.randrange(modulus)
+    scale, offset = _candidate_map(rng, modulus)
+    if spec.candidate_seed is not None:
+        scale, offset = _candidate_map(Random(f"cohort:{spec.candidate_seed}"), modulus)
     papers = [_Paper.of(module, int(spec.pass_marks[module.level] * 10)) for module in programme.modules]
     dropped = _dropped_marks(spec, programme)
 
     for index in range(spec.students):
-        student_id = f"{first}{index + 1:0{width}d}"
+        serial = spec.first_student + index
+        student_id = f"{first}{serial:0{width}d}"
         given, family = rng.choice(GIVEN_NAMES), rng.choice(FAMILY_NAMES)
-        candidate = f"C{(scale * index + offset) % modulus:0{width}d}"
+        candidate = f"C{(scale * (serial - 1) + offset) % modulus:0{width}d}"
         mitigation = _yes_no(rng.random() < MITIGATION_SHARE)
         ability = rng.gauss(60, 7)
         fail_chance = min(0.6, FAIL_SHARE * 2 ** ((60 - ability) / 7))
@@ -287,6 +327,15 @@ def cohort_rows(spec: CohortSpec, programme: Programme) -> Iterator[tuple[list[R
                     continue
                 marks.append((student_id, module.code, module.session, paper.names[component], attempt, mark))
         yield registrations, marks
+
+
+def _candidate_map(rng: Random, modulus: int) -> tuple[int, int]:
+    """(a, b) of the map i -> (a*i + b) mod ``modulus``: with a coprime to 10 it is a bijection, so
+    candidate numbers come out distinct and scrambled without holding a set of those already issued."""
+    scale = rng.randrange(modulus // 10, modulus) | 1
+    if scale % 5 == 0:
+        scale += 2
+    return scale, rng.randrange(modulus)
 
 
 @dataclass(frozen=True, slots=True)

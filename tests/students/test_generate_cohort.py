@@ -279,6 +279,67 @@ def test_xlsx_holds_the_csv_rows_with_ids_as_text_and_marks_as_numbers(tmp_path:
             assert isinstance(rows[1][0], str) and isinstance(rows[1][5], int | float)
 
 
+def test_a_master_is_one_year_of_level_7_modules_with_a_60_credit_dissertation_passed_at_50(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path, "--students", "200", "--award", "master", "--seed", "3")
+    _, structure = read(tmp_path / "structure.csv")
+    _, marks = read(tmp_path / "marks.csv")
+    credits = {r["module_code"]: int(r["credits"]) for r in structure}
+    weights: dict[str, dict[str, int]] = {}
+    for row in structure:
+        weights.setdefault(row["module_code"], {})[row["component"]] = int(row["weight"])
+    first: dict[tuple[str, str], dict[str, str]] = {}
+    for row in marks:
+        if row["attempt"] == "1":
+            first.setdefault((row["student_id"], row["module_code"]), {})[row["component"]] = row["mark"]
+    resat = {(r["student_id"], r["module_code"]) for r in marks if r["attempt"] == "2"}
+
+    assert {(r["programme_code"], r["programme_title"], r["award"]) for r in structure} == {
+        ("HIST-MA", "MA History", "master")
+    }
+    assert credits == {**{f"HIST700{n}": 20 for n in range(1, 7)}, "HIST7007": 60}
+    assert sum(credits.values()) == 180
+    assert {(r["level"], r["programme_year"], r["academic_session"]) for r in structure} == {
+        ("7", "1", "2024/25")
+    }
+    assert {r["module_code"] for r in structure if r["final_project"] == "yes"} == {"HIST7007"}
+    assert {
+        (r["component"], r["component_must_pass"]) for r in structure if r["module_code"] == "HIST7007"
+    } == {
+        ("dissertation", "yes"),
+        ("presentation", "no"),
+    }
+    for key, sittings in first.items():
+        if "DEF" not in sittings.values():
+            assert (weighted(sittings, weights[key[1]]) < 49) == (key in resat), key
+    assert 0 < len(resat) < len(first) * 0.15
+
+
+def test_intakes_with_disjoint_first_students_and_one_candidate_seed_share_no_id_or_number(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path / "ba", "--students", "300", "--seed", "1", "--candidate-seed", "9")
+    master = ("--award", "master", "--first-student", "301")
+    generate(tmp_path / "ma", "--students", "300", "--seed", "2", "--candidate-seed", "9", *master)
+    generate(tmp_path / "plain", "--students", "300", "--seed", "1")
+    generate(tmp_path / "numbered", "--students", "300", "--seed", "1", "--first-student", "1")
+
+    people = {
+        folder: {
+            (r["student_id"], r["candidate_number"]) for r in read(tmp_path / folder / "students.csv")[1]
+        }
+        for folder in ("ba", "ma", "plain")
+    }
+    assert sorted(i for i, _ in people["ma"])[::299] == ["2024000301", "2024000600"]
+    assert len({i for p in people.values() for i, _ in p} - {i for i, _ in people["plain"]}) == 300
+    assert len({c for f in ("ba", "ma") for _, c in people[f]}) == 600
+    assert {i for i, _ in people["ba"]} == {i for i, _ in people["plain"]}
+    assert {c for _, c in people["ba"]} != {c for _, c in people["plain"]}
+    for name in ("structure.csv", "students.csv", "marks.csv"):
+        assert (tmp_path / "plain" / name).read_bytes() == (tmp_path / "numbered" / name).read_bytes()
+
+
 def test_an_unknown_rule_set_is_refused_naming_the_valid_ones(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as raised:
         call_command("generate_cohort", "--students", "5", "--ruleset", "oxford-2031", "--out", str(tmp_path))
@@ -296,6 +357,8 @@ def test_an_unknown_rule_set_is_refused_naming_the_valid_ones(tmp_path: Path) ->
         (("--students", "0"), "--students must be at least 1"),
         (("--entry-session", "2022/24"), "--entry-session '2022/24' is not a session like 2022/23"),
         (("--school", "hist"), "--school must be 2-6 capital letters, e.g. HIST"),
+        (("--award", "master", "--years", "2"), "--award master is a one-year programme: use --years 1"),
+        (("--first-student", "0"), "--first-student must be at least 1"),
     ],
 )
 def test_bad_arguments_are_refused(tmp_path: Path, args: tuple[str, ...], message: str) -> None:

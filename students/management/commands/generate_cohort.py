@@ -24,6 +24,8 @@ from openpyxl.writer.excel import ExcelWriter
 from regulations import rulesets
 from regulations.engine.numbers import MARK_SCALE
 from students.generator import (
+    AWARDS,
+    BACHELOR,
     DEFAULT_SEED,
     MARKS_HEADER,
     MAX_YEARS,
@@ -69,6 +71,23 @@ class Command(BaseCommand):
         parser.add_argument(
             "--incomplete", type=int, default=0, help="First-attempt marks of the final year to leave out"
         )
+        parser.add_argument(
+            "--award",
+            choices=AWARDS,
+            default=BACHELOR,
+            help=f"{BACHELOR} (years 1-3, levels 4-6) or master (one year at level 7, 180 credits)",
+        )
+        parser.add_argument(
+            "--first-student",
+            type=int,
+            default=1,
+            help="Serial of the first student id (default 1); another intake of the entry year starts after",
+        )
+        parser.add_argument(
+            "--candidate-seed",
+            type=int,
+            help="Seed of the candidate numbers (default --seed): intakes sharing it never share a number",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         key = options["ruleset"]
@@ -85,6 +104,9 @@ class Command(BaseCommand):
                 school=options["school"],
                 entry_session=options["entry_session"],
                 incomplete=options["incomplete"],
+                award=options["award"],
+                first_student=options["first_student"],
+                candidate_seed=options["candidate_seed"],
                 pass_marks={level: Decimal(mark) / MARK_SCALE for level, mark in pass_mark.values.items()},
             )
         except ValueError as error:
