@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from .models import Outcome
-from .tables import FLAGS, award_words, decision_words
+from .words import FLAGS, award_words, decision_words
 
 
 class BroadsheetFilter(django_filters.FilterSet):

@@ -19,27 +19,9 @@ import django_tables2 as tables
 from django.db.models import F, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from students.models import Programme
-
 from .models import Outcome
+from .words import award_words, decision_words, flag_words
 
-DECISIONS = {
-    "progress": "Progress",
-    "reassess": "Reassess",
-    "withdraw": "Withdraw",
-    "refer": "Refer to the committee",
-    **{letter: f"S 5.23 option ({letter})" for letter in "abcdefgh"},
-}
-FLAGS = {
-    "incomplete": "Marks not recorded",
-    "problem": "Could not be judged",
-    "failed-credit": "Failed credit",
-    "compensated": "Compensated",
-    "reassessed": "Reassessed",
-    "exit-award": "Exit award",
-    "near-boundary": "Near a class boundary",
-}
-AWARDS = dict(Programme.Award.choices)
 NOT_RECORDED = "Not recorded"
 """What an incomplete record shows instead of a decision or class (RULES.md item 35)."""
 NOT_JUDGED = "Could not be judged"
@@ -48,18 +30,6 @@ PER_PAGE = 50
 
 TENTH = Decimal("0.1")
 NUMBER = re.compile(r"\d{1,3}(\.\d+)?")
-
-
-def decision_words(code: str) -> str:
-    return DECISIONS.get(code, code)
-
-
-def award_words(code: str) -> str:
-    return AWARDS.get(code, code)
-
-
-def flag_words(code: str) -> str:
-    return FLAGS.get(code, code)
 
 
 def group_label(group: dict[str, Any]) -> str:

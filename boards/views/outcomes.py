@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from boards import explain
 from boards.models import Outcome
 from boards.selectors import CohortAtMeeting, cohort_at_meeting
+from boards.words import OPTIONS_L4, OPTIONS_L56, SENTENCES
 from students.models import Registration
 from students.selectors import student_marks_with_history
 
@@ -71,33 +72,6 @@ class Option:
     recommended: bool
 
 
-DECISIONS = {
-    "progress": "progress",
-    "reassess": "reassessment in the failed modules",
-    "withdraw": "withdraw: a pass-for-progression module failed at the final opportunity",
-    "refer": "referred: the committee decides",
-}
-OPTIONS_L4 = {
-    "a": ("terminate studies", "S 5.23(a)"),
-    "b": ("proceed carrying the failed credit", "S 5.23 L4(b)"),
-    "c": ("proceed and re-sit the failed modules", "S 5.23 L4(c)"),
-    "d": ("proceed and substitute the failed optional modules", "S 5.23 L4(d)"),
-    "e": ("repeat level 4 as if for the first time", "S 5.23 L4(e)"),
-    "f": ("transfer on the student's request (major/minor)", "S 5.23 L4(f)"),
-    "g": ("MBChB repeat year", "S 5.23 L4(g)"),
-    "h": ("the student cannot take a repeat year", "S 5.23 L4(h)"),
-}
-OPTIONS_L56 = {
-    "a": ("terminate studies", "S 5.23(a)"),
-    "b": ("proceed and re-sit", "S 5.23 L5-6(b)"),
-    "c": ("proceed to the final level carrying a level-4 fail", "S 5.23 L5-6(c)"),
-    "d": ("proceed and substitute", "S 5.23 L5-6(d)"),
-    "e": ("final attempt without residence", "S 5.23 L5-6(e)"),
-    "f": ("MBChB repeat year", "S 5.23 L5-6(f)"),
-    "g": ("repeat as if for the first time (accepted mitigation)", "S 5.23 L5-6(g)"),
-}
-
-
 def headline(result: Mapping[str, Any], incomplete: bool) -> str:
     """The outcome in one line: a class and award, a decision, or "Not recorded" (never a class then)."""
     if incomplete or result.get("incomplete"):
@@ -113,7 +87,7 @@ def headline(result: Mapping[str, Any], incomplete: bool) -> str:
             return f"Class: {result['class']}, {prefix}{name}"
         return f"Award: {prefix}{name}"
     decision = result.get("decision") or ""
-    if decision in DECISIONS:
+    if decision in SENTENCES:
         return f"Decision: {decision}"
     words = _option_words(result).get(decision)
     return f"Decision: {words[1]} {words[0]} (recommended)" if words else f"Decision: {decision}"
@@ -122,7 +96,7 @@ def headline(result: Mapping[str, Any], incomplete: bool) -> str:
 def decision_note(result: Mapping[str, Any]) -> str:
     """A Leeds decision in a few more words than its code, when there are more to say."""
     decision = result.get("decision") or ""
-    words = DECISIONS.get(decision, "")
+    words = SENTENCES.get(decision, "")
     return "" if words == decision else words
 
 
@@ -143,7 +117,7 @@ def options(result: Mapping[str, Any]) -> tuple[Option, ...]:
     words = _option_words(result)
     decision = result.get("decision")
     return tuple(
-        Option(letter, *words.get(letter, (letter, "S 5.23")), recommended=letter == decision)
+        Option(letter, *words.get(letter, (letter, "S 5.23")), letter == decision)
         for letter in result.get("options") or ()
     )
 
