@@ -53,12 +53,8 @@ format: install
 	$(BIN)/ruff format .
 
 typecheck: install
-	@if [ -d regulations/engine ]; then \
-		echo "$(BIN)/mypy --strict regulations/engine"; \
-		$(BIN)/mypy --strict regulations/engine; \
-	else \
-		echo "regulations/engine does not exist yet: nothing to type-check."; \
-	fi
+	$(BIN)/mypy
+	$(BIN)/mypy --strict regulations/engine
 
 # The engine benchmark needs nothing running; the import benchmark needs PostgreSQL on 127.0.0.1:5432.
 bench: install

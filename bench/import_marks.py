@@ -436,7 +436,7 @@ def instrumented() -> Iterator[Counter[str]]:
             try:
                 return function(*args, **kwargs)
             finally:
-                spent[label] += time.perf_counter() - start
+                spent[label] += time.perf_counter() - start  # type: ignore[assignment]  # Counter of seconds
 
         return wrapper
 
@@ -451,7 +451,7 @@ def instrumented() -> Iterator[Counter[str]]:
         try:
             return execute(statement, params, many, context)
         finally:
-            spent[f"SQL {label}"] += time.perf_counter() - start
+            spent[f"SQL {label}"] += time.perf_counter() - start  # type: ignore[assignment]
 
     kind = jobs.KINDS["marks"]
     saved = (jobs.read_table, kind, connection.commit)
@@ -490,7 +490,7 @@ def breakdown(label: str, data: bytes) -> None:
                 jobs.confirm(batch, user_id=user.pk)
             steps.append((step, time.perf_counter() - start, spent - before))
     for step, seconds, parts in steps:
-        calls = {name: value for name, value in parts.items() if not name.startswith("SQL")}
+        calls: dict[str, float] = {name: value for name, value in parts.items() if not name.startswith("SQL")}
         calls["the rest"] = seconds - sum(calls.values())
         sql = ", ".join(
             f"{name[4:]} {value:.2f} s" for name, value in parts.items() if name.startswith("SQL")
@@ -511,6 +511,7 @@ def profile(label: str, data: bytes) -> None:
         profiler = cProfile.Profile()
         profiler.enable()
         if step == "confirm":
+            assert batch is not None
             jobs.confirm(batch, user_id=user.pk)
         else:
             batch = jobs.start(school=school, kind="marks", name=f"{label}.csv", data=data, user_id=user.pk)

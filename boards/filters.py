@@ -7,6 +7,7 @@ candidate numbers only: a search by name would tell the board whose row it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -49,7 +50,11 @@ class BroadsheetFilter(django_filters.FilterSet):
         self.anonymous = anonymous
         for name in ("klass", "award") if not award else ("decision",):
             del self.filters[name]
-        words = {"decision": decision_words, "award": award_words, "klass": str}
+        words: dict[str, Callable[[str], str]] = {
+            "decision": decision_words,
+            "award": award_words,
+            "klass": str,
+        }
         for name, values in choices.items():
             if name in self.filters:
                 self.filters[name].extra["choices"] = [(value, words[name](value)) for value in values]

@@ -65,6 +65,8 @@ def role_on(user: AnyUser, committee: AssessmentCommittee) -> str:
     """The user's role on the committee in words, for the page header."""
     if is_superuser(user):
         return "Registry (superuser)"
+    if not user.is_authenticated:
+        return ""
     membership = Membership.objects.filter(user_id=user.pk, committee=committee).first()
     if membership is not None:
         return membership.get_role_display()

@@ -219,7 +219,7 @@ def _summary(status: CohortStatus) -> CohortSummary:
             outcome.enrolment.student.student_id,
             f"{outcome.enrolment.student.given_name} {outcome.enrolment.student.family_name}".strip(),
             outcome.enrolment.student.candidate_number or "",
-            [item.replace("/", ": ", 1) for item in outcome.missing or []],  # type: ignore[attr-defined]
+            [item.replace("/", ": ", 1) for item in outcome.missing or []],
             outcome.problem,
         )
         for outcome in outcomes.filter(Q(incomplete=True) | ~Q(problem=""))

@@ -160,8 +160,8 @@ class BroadsheetTable(tables.Table):
     def records(self) -> Iterable[Outcome]:
         """The outcomes of the current page, or every row (filtered and ordered) when not paginated."""
         if hasattr(self, "page"):
-            return self.page.object_list.data  # type: ignore[no-any-return]
-        return self.data  # type: ignore[no-any-return]
+            return self.page.object_list.data
+        return self.data
 
     def body_html(self) -> SafeString:
         """The ``<tbody>`` rows, the first cell linking to the student's outcome page."""

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import TypeVar
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from students.models import (
@@ -65,6 +67,14 @@ def visible(user: AnyUser, queryset: QuerySet[M]) -> QuerySet[M]:
 def get_visible_or_404(user: AnyUser, queryset: QuerySet[M], **lookup: object) -> M:
     """The one row of ``queryset`` matching ``lookup`` that ``user`` may see, or Http404."""
     return get_object_or_404(visible(user, queryset), **lookup)
+
+
+def signed_in(request: HttpRequest) -> User:
+    """The signed-in user: LoginRequiredMiddleware lets no one else past every page but the login page."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def require_change(user: AnyUser, school: School) -> None:

@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import TypeAlias
 
 import rules
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from students.models import School, SchoolRole
 
-AnyUser: TypeAlias = AbstractBaseUser | AnonymousUser
+AnyUser: TypeAlias = User | AnonymousUser
 
 # The names overlap Django's model permission "view_school"; with an object, as here, Django's
 # ModelBackend grants nothing, so these rules alone decide.
@@ -28,6 +27,8 @@ is_superuser = rules.is_superuser
 
 
 def _administrator_roles(user: AnyUser) -> QuerySet[SchoolRole]:
+    if user.pk is None:
+        return SchoolRole.objects.none()
     return SchoolRole.objects.filter(user_id=user.pk, role=SchoolRole.Role.ADMINISTRATOR)
 
 

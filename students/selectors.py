@@ -92,9 +92,22 @@ def school_marks_rows(school: School) -> Iterator[tuple[object, ...]]:
         )
     )
     for student, module, session, component, attempt, value, code, flag in marks.iterator(chunk_size=5000):
-        yield (student, module, session, component, attempt, code or _number(value), "yes" if flag else "")
+        yield (
+            student,
+            module,
+            session,
+            component,
+            attempt,
+            _cell(value, code),
+            "yes" if flag else "",
+        )
 
 
 def _number(value: Decimal) -> Decimal:
     """58.0000 -> 58 and 62.5000 -> 62.5 (``normalize`` alone would give 6E+1 for 60)."""
     return value.to_integral_value() if value == value.to_integral_value() else value.normalize()
+
+
+def _cell(value: Decimal | None, code: str) -> str | Decimal:
+    """A mark's export cell: its code (ABS, DEF...) or its value (a mark row holds exactly one)."""
+    return code if value is None or code else _number(value)

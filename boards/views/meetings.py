@@ -16,6 +16,7 @@ from boards import selectors, services
 from boards.access import get_visible_or_404, require
 from boards.models import Meeting, OutcomeSet
 from boards.permissions import RECALCULATE, role_on
+from students.access import signed_in
 
 POLL_SECONDS = 2
 DENIED = "Only the committee's chair, secretary or school administrators can recalculate outcomes."
@@ -72,7 +73,7 @@ def meeting_status(request: HttpRequest, pk: int) -> HttpResponse:
 def recalculate_meeting(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     item = get_visible_or_404(request.user, Meeting.objects.select_related("committee"), pk=pk)
     require(request.user, RECALCULATE, item.committee, DENIED)
-    queued = services.recalculate_meeting(meeting=item, user=request.user)
+    queued = services.recalculate_meeting(meeting=item, user=signed_in(request))
     messages.success(request, f"Recalculation queued for {_cohorts(queued)}.")
     return redirect("boards:meeting", pk=item.pk)
 
@@ -85,7 +86,7 @@ def recalculate_cohort(request: HttpRequest, meeting: int, cohort: int) -> HttpR
         cohort=at.cohort,
         stage=at.stage,
         trigger=f"on demand, {at.meeting.get_kind_display().lower()} meeting of {at.meeting.date:%d %B %Y}",
-        user=request.user,
+        user=signed_in(request),
     )
     messages.success(request, f"Recalculation queued for {_cohorts([queued])}.")
     return redirect("boards:meeting", pk=at.meeting.pk)

@@ -117,8 +117,9 @@ def options(result: Mapping[str, Any]) -> tuple[Option, ...]:
     words = _option_words(result)
     decision = result.get("decision")
     return tuple(
-        Option(letter, *words.get(letter, (letter, "S 5.23")), letter == decision)
+        Option(letter, words_, clause, letter == decision)
         for letter in result.get("options") or ()
+        for words_, clause in [words.get(letter, (letter, "S 5.23"))]
     )
 
 

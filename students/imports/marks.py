@@ -229,10 +229,10 @@ def _resolve(
     }
     plan.occurrence_ids = sorted(occurrences.values())
     components: dict[int, dict[str, int]] = defaultdict(dict)
-    for pk, occurrence_id, name in Component.objects.filter(
-        occurrence_id__in=plan.occurrence_ids
-    ).values_list("pk", "occurrence_id", "name"):
-        components[occurrence_id][name] = pk
+    for pk, occurrence, name in Component.objects.filter(occurrence_id__in=plan.occurrence_ids).values_list(
+        "pk", "occurrence_id", "name"
+    ):
+        components[occurrence][name] = pk
     registrations: dict[tuple[str, int], tuple[int, str]] = {
         (student_id, occurrence_id): (pk, grade)
         for pk, occurrence_id, student_id, grade in Registration.objects.filter(

@@ -340,7 +340,8 @@ def _apply_changes(changes: list[tuple[Any, dict[str, tuple[Any, Any]]]], record
     """Set each changed field on its record and write them all in one bulk update (no query per record)."""
     if not changes:
         return
-    touched, names = [], set()
+    touched: list[Any] = []
+    names: set[str] = set()
     for key, fields in changes:
         record = records[key]
         for name, (_, value) in fields.items():

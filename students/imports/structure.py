@@ -257,13 +257,14 @@ def _diff(plan: StructurePlan, school: School, first_line: dict[tuple[str, Any],
             "occurrence__module"
         )
     }
-    for kind, existing in (
+    kinds: tuple[tuple[str, dict[Any, Any]], ...] = (
         ("programme", programmes),
         ("module", modules),
         ("pairing", pairings),
         ("occurrence", occurrences),
         ("component", components),
-    ):
+    )
+    for kind, existing in kinds:
         plan.compare(kind, existing)
 
 
@@ -286,7 +287,7 @@ def write_structure(*, table: Table, batch: Any, user_id: int, expected_fingerpr
     for (p, m), fields in wanted["pairing"].items():
         key = (programmes[p].pk, modules[m].pk)
         _save(pairings.get(key), ProgrammeModule, fields, programme=programmes[p], module=modules[m])
-    occurrences = {
+    occurrences: dict[tuple[int, Any], ModuleOccurrence] = {
         (o.module_id, o.academic_session): o
         for o in ModuleOccurrence.objects.filter(module__in=list(modules.values()))
     }

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from students import tasks
-from students.access import get_visible_or_404, require_change
+from students.access import get_visible_or_404, require_change, signed_in
 from students.exports import write_csv, write_xlsx
 from students.imports import files, jobs
 from students.imports.columns import MARKS
@@ -47,7 +47,7 @@ def upload(request: HttpRequest, school_code: str, kind: str) -> HttpResponse:
             kind=kind,
             name=upload.name or "upload",
             data=upload.read(),
-            user_id=request.user.pk,
+            user_id=signed_in(request).pk,
         )
         if batch.status != ImportBatch.Status.INVALID:
             if jobs.runs_inline(batch):
@@ -98,10 +98,10 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     elif request.POST.get("fingerprint") != item.preview_fingerprint:
         messages.error(request, "This preview is out of date: upload the file again.")
     elif jobs.runs_inline(item):
-        jobs.confirm(item, user_id=request.user.pk)
+        jobs.confirm(item, user_id=signed_in(request).pk)
     else:
         ImportBatch.objects.filter(pk=item.pk).update(status=ImportBatch.Status.WRITING)
-        _enqueue(item, tasks.confirm_import, item.pk, request.user.pk)
+        _enqueue(item, tasks.confirm_import, item.pk, signed_in(request).pk)
     return redirect(reverse("students:imports:batch", args=[item.pk]))
 
 
