@@ -25,8 +25,11 @@ def recalculate_imported_cohorts(sender: Any, *, batch: ImportBatch, **kwargs: A
 
 @worker_ready.connect
 def resume_unfinished(**kwargs: Any) -> None:
-    """Queue again every set not yet finished: a worker killed part-way may have taken its task with it
-    (the folder transport never redelivers). A duplicate delivery is harmless (boards/recalculation.py).
+    """Queue again every set not yet finished: a worker killed part-way may have taken its task with it.
+
+    The folder transport deletes a message when a worker takes it, so this is its only way back; Redis
+    delivers an unacknowledged message again after the visibility timeout, and this only brings it sooner.
+    A duplicate delivery is harmless: it waits for the lease or finds the set done (boards/recalculation.py).
     """
     from .tasks import recalculate
 

@@ -14,11 +14,22 @@ def celery_broker_settings(
     """Return the CELERY_* broker and result settings; create the folders when no Redis URL is given.
 
     ``visibility_timeout`` (Redis only) is how long a task taken by a worker that then dies waits before
-    Redis hands it to another worker (Redis's own default is an hour). The folder transport has no such
-    redelivery: a worker, when it starts, resumes the recalculations left unfinished (boards/signals.py).
+    Redis hands it to another worker (Redis's own default is an hour). A worker looks for such tasks when it
+    starts and then, by kombu's defaults, only every hundred seconds or so; with a timeout given it looks as
+    often as the timeout (at most every ten seconds), so the task comes back soon after the timeout. Keep
+    it longer than a recalculation's lease plus a second (QUORUM_RECALCULATION_LEASE_SECONDS): a task
+    waiting that long to retry (boards/tasks.py) would otherwise be handed out a second time meanwhile. The
+    folder transport has no such redelivery: a worker, when it starts, resumes the recalculations left
+    unfinished (boards/signals.py).
     """
     if redis_url:
-        options = {} if visibility_timeout is None else {"visibility_timeout": visibility_timeout}
+        options: dict[str, Any] = {}
+        if visibility_timeout is not None:
+            options = {
+                "visibility_timeout": visibility_timeout,
+                "unacked_restore_interval": min(visibility_timeout, 10.0),
+                "unacked_restore_throttle": 1,
+            }
         return {
             "CELERY_BROKER_URL": redis_url,
             "CELERY_BROKER_TRANSPORT_OPTIONS": options,

@@ -132,6 +132,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # A recalculation renews its lease on its outcome set with every chunk it writes; another delivery of the
 # same task takes the set over only once the lease has lapsed this long (a worker killed part-way).
 QUORUM_RECALCULATION_LEASE_SECONDS = float(os.environ.get("QUORUM_RECALCULATION_LEASE_SECONDS", "60"))
+# Students loaded, evaluated and written per transaction (and per progress step).
+QUORUM_RECALCULATION_CHUNK = int(os.environ.get("QUORUM_RECALCULATION_CHUNK", "500"))
 # Classification averages this close below a class boundary are flagged for the board (not a rule).
 QUORUM_NEAR_BOUNDARY = os.environ.get("QUORUM_NEAR_BOUNDARY", "2")
 

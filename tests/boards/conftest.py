@@ -7,6 +7,7 @@ of English's board; ``administrator`` "ada" administers that school), ``stranger
 
 from __future__ import annotations
 
+import datetime
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -116,7 +117,9 @@ def make_board(committee: AssessmentCommittee) -> Callable[..., Meeting]:
             final_year=True,
             level=years + 3,
         )
-        meeting = Meeting.objects.create(committee=committee, date="2025-06-20", kind=Meeting.Kind.AWARD)
+        meeting = Meeting.objects.create(
+            committee=committee, date=datetime.date(2025, 6, 20), kind=Meeting.Kind.AWARD
+        )
         meeting.cohorts.add(cohort)
         return meeting
 
