@@ -5,18 +5,23 @@ constant number of queries (six, whatever the cohort's size) and builds one
 ``Record`` per enrolment: the student's registrations on the same entry cohort
 up to and including that enrolment's session, with the programme's flags for
 each module and the marks of every attempt.
+
+A cohort's recalculation reads hundreds of thousands of marks, so the rows come
+as tuples (``values_list``), not model instances, and what is the same for every
+student is built once: a programme, its final projects, an occurrence's
+components, a module's programme flags (bench/recalculate.py measures it).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from regulations.engine.records import (
     MODULE_COMPONENT,
     Ask,
-    Attempt,
     Component,
     Mark,
     Module,
@@ -27,155 +32,242 @@ from regulations.engine.records import (
 )
 from students import models as db
 
+PROGRAMME_FIELDS = (
+    "award",
+    "engineering_council",
+    "joint_subjects",
+    "two_plus_two",
+    "study_abroad_years",
+    "allows_substitution",
+    "year_weights",
+    "supernumerary_counts",
+    "mbchb",
+    "dental",
+    "translation_table",
+    "im_threshold",
+)
+STUDENT_FIELDS = (
+    "mitigation_accepted",
+    "entry_year",
+    "apl_credits",
+    "transfer_request",
+    "unable_to_repeat",
+    "repeated_before",
+)
+FLAG_FIELDS = (
+    "optional",
+    "prerequisite",
+    "must_pass",
+    "skills_discovery",
+    "supernumerary",
+    "minor",
+    "foundation_year",
+)
+NO_FLAGS: dict[str, Any] = dict.fromkeys(FLAG_FIELDS, False) | {"subject": None}
+CODES = {code.value: code for code in ResultCode}
+
+# A mark row: (registration id, component id, attempt, value, code, reassessment as first attempt).
+MarkRow = tuple[int, int, int, Decimal | None, str, bool]
+
+
+class Occurrence:
+    """An occurrence's components as the engine reads them, worked out once for all its registrations."""
+
+    __slots__ = ("components", "direct", "names")
+
+    def __init__(self, rows: Sequence[tuple[int, str, Decimal, bool]]) -> None:
+        self.names = {pk: name for pk, name, _, _ in rows}
+        self.direct = [name for _, name, _, _ in rows] == [MODULE_COMPONENT] or not rows
+        self.components = tuple(
+            Component(name, weight, must_pass) for _, name, weight, must_pass in rows
+        ) or (Component(MODULE_COMPONENT, Decimal(1)),)
+
 
 def records_for(enrolment_ids: Iterable[int], ask: Ask) -> dict[int, Record]:
     """One engine record per enrolment id, asking each the same question."""
     ids = list(enrolment_ids)
+    programme_columns = tuple(f"entry_cohort__programme__{name}" for name in PROGRAMME_FIELDS)
     current = {
-        e.pk: e
-        for e in db.Enrolment.objects.filter(pk__in=ids).select_related("student", "entry_cohort__programme")
-    }
-    cohort_ids = {e.entry_cohort_id for e in current.values()}
-    student_ids = {e.student_id for e in current.values()}
-    history: dict[tuple[int, int], list[db.Enrolment]] = defaultdict(list)
-    for enrolment in db.Enrolment.objects.filter(student_id__in=student_ids, entry_cohort_id__in=cohort_ids):
-        history[(enrolment.student_id, enrolment.entry_cohort_id)].append(enrolment)
-    all_enrolments = {e.pk: e for group in history.values() for e in group}
-    registrations = list(
-        db.Registration.objects.filter(enrolment_id__in=all_enrolments)
-        .select_related("occurrence__module")
-        .order_by("id")
-    )
-    occurrence_ids = {r.occurrence_id for r in registrations}
-    components: dict[int, list[db.Component]] = defaultdict(list)
-    for component in db.Component.objects.filter(occurrence_id__in=occurrence_ids).order_by("position", "id"):
-        components[component.occurrence_id].append(component)
-    marks: dict[int, list[db.Mark]] = defaultdict(list)
-    for mark in db.Mark.objects.filter(registration__in=[r.pk for r in registrations]).order_by(
-        "attempt", "id"
-    ):
-        marks[mark.registration_id].append(mark)
-    programme_ids = {e.entry_cohort.programme_id for e in current.values()}
-    pairing = {
-        (pm.programme_id, pm.module_id): pm
-        for pm in db.ProgrammeModule.objects.filter(programme_id__in=programme_ids).select_related("module")
-    }
-    by_enrolment: dict[int, list[db.Registration]] = defaultdict(list)
-    for registration in registrations:
-        by_enrolment[registration.enrolment_id].append(registration)
-
-    records: dict[int, Record] = {}
-    for pk in ids:
-        enrolment = current[pk]
-        programme = enrolment.entry_cohort.programme
-        taken = sorted(
-            (
-                e
-                for e in history[(enrolment.student_id, enrolment.entry_cohort_id)]
-                if e.academic_session <= enrolment.academic_session
-            ),
-            key=lambda e: (e.academic_session, e.pk),
+        row[0]: row
+        for row in db.Enrolment.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "student_id",
+            "entry_cohort_id",
+            "academic_session",
+            "student__student_id",
+            "entry_cohort__ruleset_key",
+            "entry_cohort__programme_id",
+            *STUDENT_FIELDS,
+            *programme_columns,
         )
+    }
+    cohort_ids = {row[2] for row in current.values()}
+    student_ids = {row[1] for row in current.values()}
+    history: dict[tuple[int, int], list[tuple[str, int, int]]] = defaultdict(list)
+    for pk, student_id, cohort_id, session, year in (
+        db.Enrolment.objects.filter(student_id__in=student_ids, entry_cohort_id__in=cohort_ids)
+        .order_by()
+        .values_list("pk", "student_id", "entry_cohort_id", "academic_session", "programme_year")
+    ):
+        history[(student_id, cohort_id)].append((session, pk, year))
+    # The history's enrolments, named by the same two short lists rather than one long one (Django
+    # prepares each value of an IN list in Python).
+    taken_by = {"enrolment__student_id__in": student_ids, "enrolment__entry_cohort_id__in": cohort_ids}
+    registrations = list(
+        db.Registration.objects.filter(**taken_by)
+        .order_by("id")
+        .values_list(
+            "pk",
+            "enrolment_id",
+            "occurrence_id",
+            "occurrence__module_id",
+            "occurrence__module__code",
+            "occurrence__module__level",
+            "occurrence__module__credits",
+            "grade",
+        )
+    )
+    component_rows: dict[int, list[tuple[int, str, Decimal, bool]]] = defaultdict(list)
+    for pk, occurrence_id, name, weight, must_pass in (
+        db.Component.objects.filter(occurrence_id__in={row[2] for row in registrations})
+        .order_by("position", "id")
+        .values_list("pk", "occurrence_id", "name", "weight", "must_pass")
+    ):
+        component_rows[occurrence_id].append((pk, name, weight, must_pass))
+    occurrences = {pk: Occurrence(rows) for pk, rows in component_rows.items()}
+    empty = Occurrence(())
+    # Each registration's marks by attempt, then in the order of the occurrence's components.
+    marks: dict[int, list[MarkRow]] = defaultdict(list)
+    for mark in (
+        db.Mark.objects.filter(**{f"registration__{name}": value for name, value in taken_by.items()})
+        .order_by("attempt", "component__position", "component_id")
+        .values_list(
+            "registration_id", "component_id", "attempt", "value", "code", "reassessment_as_first_attempt"
+        )
+    ):
+        marks[mark[0]].append(mark)
+    programme_ids = {row[6] for row in current.values()}
+    flags: dict[tuple[int, int], dict[str, Any]] = {}
+    final_projects: dict[int, list[str]] = defaultdict(list)
+    for programme_id, module_id, code, final_project, *values in db.ProgrammeModule.objects.filter(
+        programme_id__in=programme_ids
+    ).values_list("programme_id", "module_id", "module__code", "final_project", *FLAG_FIELDS, "subject"):
+        flags[(programme_id, module_id)] = _flags(values)
+        if final_project:
+            final_projects[programme_id].append(code)
+    by_enrolment: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for registration in registrations:
+        by_enrolment[registration[1]].append(registration)
+
+    programmes: dict[int, Programme] = {}
+    records: dict[int, Record] = {}
+    student_end = 7 + len(STUDENT_FIELDS)
+    for pk in ids:
+        row = current[pk]
+        _, student_id, cohort_id, session, student_code, ruleset_key, programme_id = row[:7]
+        programme = programmes.get(programme_id)
+        if programme is None:
+            values = dict(zip(PROGRAMME_FIELDS, row[student_end:], strict=True))
+            programme = programmes[programme_id] = _programme(values, tuple(final_projects[programme_id]))
+        taken = sorted(entry for entry in history[(student_id, cohort_id)] if entry[0] <= session)
         modules = tuple(
             _module(
                 registration,
-                past,
-                components[registration.occurrence_id],
-                marks[registration.pk],
-                pairing.get((programme.pk, registration.occurrence.module_id)),
+                year,
+                occurrences.get(registration[2], empty),
+                marks[registration[0]],
+                flags.get((programme_id, registration[3]), NO_FLAGS),
             )
-            for past in taken
-            for registration in by_enrolment[past.pk]
-        )
-        final_projects = tuple(
-            pm.module.code
-            for (programme_id, _), pm in pairing.items()
-            if programme_id == programme.pk and pm.final_project
+            for _, past, year in taken
+            for registration in by_enrolment[past]
         )
         records[pk] = Record(
-            id=enrolment.student.student_id,
-            ruleset=enrolment.entry_cohort.ruleset_key,
-            programme=_programme(programme, final_projects),
-            student=_student(enrolment),
+            id=student_code,
+            ruleset=ruleset_key,
+            programme=programme,
+            student=_student(dict(zip(STUDENT_FIELDS, row[7:student_end], strict=True))),
             modules=modules,
             ask=ask,
         )
     return records
 
 
+def _flags(values: Sequence[Any]) -> dict[str, Any]:
+    """A module's flags on a programme, as ``Module`` keywords (``subject`` None when blank)."""
+    *flags, subject = values
+    return {name: bool(flag) for name, flag in zip(FLAG_FIELDS, flags, strict=True)} | {
+        "subject": subject or None
+    }
+
+
 def _module(
-    registration: db.Registration,
-    enrolment: db.Enrolment,
-    components: list[db.Component],
-    marks: list[db.Mark],
-    pm: db.ProgrammeModule | None,
+    registration: tuple[Any, ...],
+    year: int,
+    occurrence: Occurrence,
+    marks: list[MarkRow],
+    flags: dict[str, Any],
 ) -> Module:
-    module = registration.occurrence.module
-    by_attempt: dict[int, list[tuple[str, Mark]]] = defaultdict(list)
-    flagged: set[int] = set()
-    names = {c.pk: c.name for c in components}
-    position = {c.pk: index for index, c in enumerate(components)}
-    for mark in sorted(marks, key=lambda m: (m.attempt, position.get(m.component_id, 0))):
-        value: Mark = ResultCode(mark.code) if mark.code else Decimal(mark.value)  # type: ignore[arg-type]
-        by_attempt[mark.attempt].append((names[mark.component_id], value))
-        if mark.reassessment_as_first_attempt:
-            flagged.add(mark.attempt)
-    attempts: tuple[Attempt, ...] = tuple(tuple(by_attempt[n]) for n in sorted(by_attempt))
-    last = max(by_attempt, default=0)
-    direct = [c.name for c in components] == [MODULE_COMPONENT] or not components
+    """A registration as the engine reads it; ``marks`` come by attempt, then in component order."""
+    _, _, _, _, code, level, credits, grade = registration
+    names = occurrence.names
+    attempts: list[list[tuple[str, Mark]]] = []
+    number: int | None = None
+    last_flagged = False
+    for _, component_id, attempt, value, result_code, as_first in marks:
+        if attempt != number:
+            attempts.append([])
+            number = attempt
+            last_flagged = False
+        mark: Mark = (CODES.get(result_code) or ResultCode(result_code)) if result_code else Decimal(value)  # type: ignore[arg-type]
+        attempts[-1].append((names[component_id], mark))
+        last_flagged = last_flagged or as_first
     return Module(
-        code=module.code,
-        year=enrolment.programme_year,
-        level=module.level,
-        credits=module.credits,
-        components=tuple(Component(c.name, c.weight, c.must_pass) for c in components)
-        or (Component(MODULE_COMPONENT, Decimal(1)),),
-        attempts=() if registration.grade else attempts,
-        grade=registration.grade or None,
-        direct_marks=direct,
-        optional=bool(pm and pm.optional),
-        prerequisite=bool(pm and pm.prerequisite),
-        must_pass=bool(pm and pm.must_pass),
-        skills_discovery=bool(pm and pm.skills_discovery),
-        supernumerary=bool(pm and pm.supernumerary),
-        minor=bool(pm and pm.minor),
-        foundation_year=bool(pm and pm.foundation_year),
-        reassessment_as_first_attempt=last in flagged,
-        subject=(pm.subject or None) if pm else None,
+        code=code,
+        year=year,
+        level=level,
+        credits=credits,
+        components=occurrence.components,
+        attempts=() if grade else tuple(map(tuple, attempts)),
+        grade=grade or None,
+        direct_marks=occurrence.direct,
+        reassessment_as_first_attempt=last_flagged,
+        **flags,
     )
 
 
-def _programme(programme: db.Programme, final_projects: tuple[str, ...]) -> Programme:
-    weights = programme.year_weights
+def _programme(values: dict[str, Any], final_projects: tuple[str, ...]) -> Programme:
+    weights = values["year_weights"]
     return Programme(
-        award=programme.award,
+        award=values["award"],
         final_project=final_projects,
-        engineering_council=programme.engineering_council,
-        joint_subjects=tuple(programme.joint_subjects or ()),
-        two_plus_two=programme.two_plus_two,
+        engineering_council=values["engineering_council"],
+        joint_subjects=tuple(values["joint_subjects"] or ()),
+        two_plus_two=values["two_plus_two"],
         study_abroad_years=tuple(
-            sorted((int(y), str(k)) for y, k in (programme.study_abroad_years or {}).items())
+            sorted((int(y), str(k)) for y, k in (values["study_abroad_years"] or {}).items())
         ),
-        allows_substitution=programme.allows_substitution,
+        allows_substitution=values["allows_substitution"],
         year_weights=None if weights is None else tuple(sorted((int(y), int(w)) for y, w in weights.items())),
-        supernumerary_counts=programme.supernumerary_counts,
-        mbchb=programme.mbchb,
-        dental=programme.dental,
+        supernumerary_counts=values["supernumerary_counts"],
+        mbchb=values["mbchb"],
+        dental=values["dental"],
         translation_table=tuple(
-            sorted((int(m), int(t)) for m, t in (programme.translation_table or {}).items())
+            sorted((int(m), int(t)) for m, t in (values["translation_table"] or {}).items())
         ),
-        im_threshold=programme.im_threshold,
+        im_threshold=values["im_threshold"],
     )
 
 
-def _student(enrolment: db.Enrolment) -> Student:
+def _student(values: dict[str, Any]) -> Student:
     return Student(
-        mitigation_accepted=enrolment.mitigation_accepted,
-        entry_year=enrolment.entry_year,
+        mitigation_accepted=values["mitigation_accepted"],
+        entry_year=values["entry_year"],
         apl=tuple(
-            sorted((int(level), int(credits)) for level, credits in (enrolment.apl_credits or {}).items())
+            sorted((int(level), int(credits)) for level, credits in (values["apl_credits"] or {}).items())
         ),
-        transfer_request=enrolment.transfer_request,
-        unable_to_repeat=enrolment.unable_to_repeat,
-        repeated_before=enrolment.repeated_before,
+        transfer_request=values["transfer_request"],
+        unable_to_repeat=values["unable_to_repeat"],
+        repeated_before=values["repeated_before"],
     )

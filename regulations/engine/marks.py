@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .numbers import MARK_SCALE, mark_text, ratio_text, round_half_up, scaled, text_of
+from .numbers import MARK_SCALE, mark_of, mark_text, ratio_text, round_half_up, text_of
 from .records import MODULE_COMPONENT, Module, ResultCode
 from .rules.caps import CapRule
 from .ruleset import RuleSet
@@ -131,7 +131,7 @@ def evaluate_module(module: Module, rules: MarkRules) -> ModuleMark:
     uncapped = rules.uncapped_foundation_year and is_foundation(module)
     cap = rules.cap[level]
     cap_at_places = rules.cap_at_places[level]
-    weights = {c.name: scaled(c.weight) for c in module.components}
+    weights = {c.name: mark_of(c.weight)[0] for c in module.components}
     total_weight = sum(weights.values())
     current: dict[str, int | None] = dict.fromkeys(weights)
     best: dict[str, int] = {}
@@ -154,8 +154,7 @@ def evaluate_module(module: Module, rules: MarkRules) -> ModuleMark:
                 value = 0
                 sat_marks[name] = raw.value
             else:
-                value = scaled(raw)
-                sat_marks[name] = mark_text(value)
+                value, sat_marks[name] = mark_of(raw)
             if sittings[name] and not first_basis:
                 reassessment = True
                 if rules.caps_components and not uncapped and value > cap:
@@ -273,16 +272,14 @@ def _single_attempt(module: Module, rules: MarkRules, pass_mark: int) -> ModuleM
             values[name] = 0
             sat[name] = raw.value
         else:
-            value = scaled(raw)
-            values[name] = value
-            sat[name] = mark_text(value)
+            values[name], sat[name] = mark_of(raw)
     places = rules.places
     if len(components) == 1:
         numerator, denominator = values[components[0].name], MARK_SCALE
     else:
         numerator = total = 0
         for component in components:
-            weight = scaled(component.weight)
+            weight = mark_of(component.weight)[0]
             numerator += values[component.name] * weight
             total += weight
         denominator = total * MARK_SCALE

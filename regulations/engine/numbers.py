@@ -32,6 +32,29 @@ def scaled(value: Decimal, places: int = MARK_PLACES) -> int:
     return int(numerator * factor)
 
 
+_MARKS: dict[Decimal, tuple[int, str]] = {}
+CACHE_LIMIT = 1 << 16
+"""Distinct marks remembered. Marks have at most four places between 0 and 100, and a cohort repeats
+the same few thousand values, so the cache stays small and nearly every look-up finds its mark."""
+
+
+def mark_of(value: Decimal) -> tuple[int, str]:
+    """``(scaled(value), mark_text(scaled(value)))`` for a mark or a weight, remembered.
+
+    A recalculation converts hundreds of thousands of marks; ``as_integer_ratio`` and the text
+    dominate the module-mark step without the cache (bench/recalculate.py). Equal decimals (60,
+    60.0) share an entry, as they share both figures.
+    """
+    try:
+        return _MARKS[value]
+    except (KeyError, TypeError):  # TypeError: a signalling NaN, unhashable, which scaled() refuses
+        number = scaled(value)
+    figures = number, mark_text(number)
+    if len(_MARKS) < CACHE_LIMIT:
+        _MARKS[value] = figures
+    return figures
+
+
 def round_half_up(numerator: int, denominator: int, places: int) -> int:
     """Round ``numerator/denominator`` half-up (L 9.2) to ``places``; the result is scaled by ``10**places``.
 
@@ -75,11 +98,9 @@ def ratio_text(ratio: Ratio, places: int = 12) -> str:
     divisor = gcd(numerator, denominator)
     numerator //= divisor
     denominator //= divisor
-    rest = denominator
-    twos = fives = 0
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
+    twos = (denominator & -denominator).bit_length() - 1
+    rest = denominator >> twos
+    fives = 0
     while rest % 5 == 0:
         rest //= 5
         fives += 1
