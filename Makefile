@@ -56,10 +56,12 @@ typecheck: install
 	$(BIN)/mypy
 	$(BIN)/mypy --strict regulations/engine
 
-# The engine benchmark needs nothing running; the import benchmark needs PostgreSQL on 127.0.0.1:5432.
+# The engine benchmark needs nothing running; the import benchmark needs PostgreSQL on 127.0.0.1:5432;
+# the recalculation benchmark needs PostgreSQL and Redis (127.0.0.1:6379) for its worker.
 bench: install
 	$(PYTHON) bench/engine.py
 	$(PYTHON) bench/import_marks.py
+	$(PYTHON) bench/recalculate.py
 
 clean:
 	rm -rf .mypy_cache .ruff_cache .pytest_cache .hypothesis staticfiles var
