@@ -45,6 +45,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from report import figure, machine, met
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -578,7 +580,7 @@ def run(args: argparse.Namespace) -> int:
     changed_rows, picked = changed_copy(rows, args.seed)
     first, again = csv_bytes(header, rows), csv_bytes(header, changed_rows)
     print(f"postgresql: {SERVER}/{DATABASE}; cohort: {args.students} students, 1 year, seed {args.seed}")
-    print(f"machine: {_machine()}")
+    print(f"machine: {machine()}")
     code = _code()
     print(f"code: {code}")
     print(
@@ -639,25 +641,25 @@ def run(args: argparse.Namespace) -> int:
 
     memory = memory_test(args, header)
 
-    print(f"machine, at the end: {_machine()}")
+    print(f"machine, at the end: {machine()}")
     if _code() != code:
         print(f"code, at the end: {_code()}: the app code CHANGED during the run; the figures mix versions")
-    met = [
-        f"{GOAL_RATE:,} rows/s: {_met(ours_rate >= GOAL_RATE)} (first import {ours_rate:,.0f}, "
+    goals = [
+        f"{GOAL_RATE:,} rows/s: {met(ours_rate >= GOAL_RATE)} (first import {ours_rate:,.0f}, "
         f"re-import {ours_again:,.0f})",
-        f"2/3 of COPY's rate: {_met(ours_rate >= GOAL_COPY_SHARE * copy_rate)} "
+        f"2/3 of COPY's rate: {met(ours_rate >= GOAL_COPY_SHARE * copy_rate)} "
         f"({ours_rate / copy_rate:.1%} of COPY)",
-        f"XLSX parsed in under {GOAL_XLSX_S:.0f} s: {_met(ours_xlsx < GOAL_XLSX_S)} ({ours_xlsx:.2f} s)",
-        f"under {GOAL_MB} MB for {args.memory_rows:,} rows: {_met(memory['peak_mb'] < GOAL_MB)} "
+        f"XLSX parsed in under {GOAL_XLSX_S:.0f} s: {met(ours_xlsx < GOAL_XLSX_S)} ({ours_xlsx:.2f} s)",
+        f"under {GOAL_MB} MB for {args.memory_rows:,} rows: {met(memory['peak_mb'] < GOAL_MB)} "
         f"({memory['peak_mb']:.0f} MB)",
     ]
-    for line in met:
+    for line in goals:
         print(f"goal: {line}")
-    _figure("csv_import_rows_per_s", round(ours_rate), round(base_rate))
-    _figure("csv_reimport_rows_per_s", round(ours_again), round(base_again))
-    _figure("csv_import_vs_copy_rows_per_s", round(ours_rate), round(copy_rate))
-    _figure("xlsx_parse_s", round(ours_xlsx, 2), round(openpyxl_s, 2))
-    _figure("peak_rss_mb_1m_rows", round(memory["peak_mb"]), round(memory["baseline_mb"]))
+    figure("csv_import_rows_per_s", round(ours_rate), round(base_rate))
+    figure("csv_reimport_rows_per_s", round(ours_again), round(base_again))
+    figure("csv_import_vs_copy_rows_per_s", round(ours_rate), round(copy_rate))
+    figure("xlsx_parse_s", round(ours_xlsx, 2), round(openpyxl_s, 2))
+    figure("peak_rss_mb_1m_rows", round(memory["peak_mb"]), round(memory["baseline_mb"]))
     return 0
 
 
@@ -705,19 +707,6 @@ def _code() -> str:
     ]:
         digest.update(path.read_bytes())
     return f"HEAD {head.stdout.strip() or '?'}, marks path sha256 {digest.hexdigest()[:12]}"
-
-
-def _machine() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{os.cpu_count()} CPUs, load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
-
-
-def _met(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
-def _figure(name: str, ours: float, baseline: float) -> None:
-    print(f"figure: {name} ours={ours} baseline={baseline} ratio={ours / baseline:.3f}")
 
 
 if __name__ == "__main__":

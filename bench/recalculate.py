@@ -35,6 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from report import figure, machine, met
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -627,7 +629,7 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
     print(
         f"postgresql: {SERVER}/{DATABASE}; cohort: {args.students} students, {YEARS} years, seed {args.seed}"
     )
-    print(f"machine: {_machine()}")
+    print(f"machine: {machine()}")
     import_cohort(cohort_files(args.students, args.seed))
     meeting = board()
     cohort = meeting.cohorts.get()
@@ -658,30 +660,17 @@ def run(args: argparse.Namespace, env: dict[str, str]) -> int:
         f"{scaled:.1f} s; its {compared} outcomes equal ours, trace included"
     )
     sheet_s, sheet_baseline_s = broadsheet_figures(args)
-    print(f"machine, at the end: {_machine()}")
+    print(f"machine, at the end: {machine()}")
     print(
-        f"goal: the cohort in {GOAL_RECALC_S:.0f} s or less: {_met(ours_s <= GOAL_RECALC_S)} ({ours_s:.2f} s)"
+        f"goal: the cohort in {GOAL_RECALC_S:.0f} s or less: {met(ours_s <= GOAL_RECALC_S)} ({ours_s:.2f} s)"
     )
     print(
-        f"goal: the broadsheet in under {GOAL_BROADSHEET_S:.0f} s: {_met(sheet_s < GOAL_BROADSHEET_S)} "
+        f"goal: the broadsheet in under {GOAL_BROADSHEET_S:.0f} s: {met(sheet_s < GOAL_BROADSHEET_S)} "
         f"({sheet_s:.3f} s)"
     )
-    _figure("recalc_20k_students_s", round(ours_s, 2), round(scaled, 2))
-    _figure("broadsheet_1000_students_s", round(sheet_s, 3), round(sheet_baseline_s, 3))
+    figure("recalc_20k_students_s", round(ours_s, 2), round(scaled, 2))
+    figure("broadsheet_1000_students_s", round(sheet_s, 3), round(sheet_baseline_s, 3))
     return 0
-
-
-def _machine() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{os.cpu_count()} CPUs, load average {one:.2f} {five:.2f} {fifteen:.2f} (1, 5, 15 min)"
-
-
-def _met(ok: bool) -> str:
-    return "met" if ok else "NOT met"
-
-
-def _figure(name: str, ours: float, baseline: float) -> None:
-    print(f"figure: {name} ours={ours} baseline={baseline} ratio={ours / baseline:.3f}")
 
 
 if __name__ == "__main__":
