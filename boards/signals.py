@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from celery.signals import worker_ready
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from students.models import ImportBatch
@@ -42,3 +43,16 @@ def resume_unfinished(**kwargs: Any) -> None:
         recalculate.delay(pk)
     if unfinished:
         log.warning("resumed %d unfinished recalculation(s): %s", len(unfinished), unfinished)
+
+
+@receiver(post_migrate)
+def keep_triggers(sender: Any, *, using: str, **kwargs: Any) -> None:
+    """Create the append-only triggers again after every migrate: on SQLite a migration that alters one of
+    those tables rebuilds it, and the rebuilt table would otherwise have none."""
+    if getattr(sender, "name", None) != "boards":
+        return
+    from django.db import connections
+
+    from .ledger import install_triggers
+
+    install_triggers(connections[using])

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from typing import Any
+from typing import Any, Literal
 
 from django.db.models import Case, IntegerField, Value, When
 
@@ -235,7 +235,7 @@ def _rows(outcome_set: OutcomeSet | None) -> list[tuple[str, Mapping[str, Any]]]
     return list(outcomes.values_list("ruleset_key", "result"))
 
 
-def _previous_set(cohort: Cohort, stage: str) -> OutcomeSet | None:
+def previous_set_for(cohort: Cohort, stage: str) -> OutcomeSet | None:
     """The committee's cohort on the same programme and year one session earlier: its current set, the
     same question first (first-attempt marks are the same whichever question a set answered)."""
     return (
@@ -253,11 +253,14 @@ def _previous_set(cohort: Cohort, stage: str) -> OutcomeSet | None:
     )
 
 
-def cohort_statistics(cohort: Cohort, stage: str, current: OutcomeSet) -> CohortStatistics:
+def cohort_statistics(
+    cohort: Cohort, stage: str, current: OutcomeSet, previous: OutcomeSet | Literal["auto"] | None = "auto"
+) -> CohortStatistics:
     """Every module of the cohort's year, in four queries whatever the cohort's size.
 
     The modules are those the cohort's students are registered on in its session that appear in the
-    current results; last session's figures are the same modules in the previous cohort's results.
+    current results; last session's figures are the same modules in the previous cohort's results
+    (``previous``: its current set unless a set is named, as a board pack names the one it was compared with).
     """
     registered = (
         Registration.objects.filter(
@@ -278,7 +281,7 @@ def cohort_statistics(cohort: Cohort, stage: str, current: OutcomeSet) -> Cohort
     modules = {code: (title, level) for code, title, level in sorted(registered) if code in seen}
     levels = {code: level for code, (_, level) in modules.items()}
     now = figures_by_module(rows, levels)
-    previous_set = _previous_set(cohort, stage)
+    previous_set = previous_set_for(cohort, stage) if previous == "auto" else previous
     earlier = figures_by_module(_rows(previous_set), levels) if previous_set is not None else {}
     key = next((ruleset_key for ruleset_key, _ in rows), "")
     return CohortStatistics(

@@ -60,3 +60,30 @@ def award_words(code: str) -> str:
 
 def flag_words(code: str) -> str:
     return FLAGS.get(code, code)
+
+
+CLASSES = {
+    "I": "First class",
+    "II.i": "Upper second class (II.i)",
+    "II.ii": "Lower second class (II.ii)",
+    "III": "Third class",
+    "Distinction": "Distinction",
+    "Merit": "Merit",
+    "Pass": "Pass (no class)",
+}
+"""The classes an override may give: every class band of the shipped rule sets, and a pass without one."""
+
+
+def class_words(code: str) -> str:
+    return CLASSES.get(code, code)
+
+
+def override_choices(field: str) -> dict[str, str]:
+    """The values an override of ``field`` (decision, klass or award) may take, each with its words."""
+    if field == "decision":
+        return DECISIONS
+    if field == "klass":
+        return CLASSES
+    if field == "award":
+        return AWARDS
+    raise ValueError(f"unknown override field {field!r}")

@@ -75,6 +75,11 @@ DATABASES = {
         conn_health_checks=True,
     ),
 }
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # The site, the worker and the tests' threads write at once: each write transaction takes SQLite's
+    # write lock when it begins (so two decisions on one cohort queue instead of failing half-way with
+    # "database is locked") and waits up to 20 s for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [

@@ -7,15 +7,15 @@ from django.db import transaction
 
 from students.models import Enrolment, ImportBatch
 
-from .models import Cohort, Meeting, OutcomeSet, Stage
-from .recalculation import stage_for
+from ..models import Cohort, Meeting, OutcomeSet, Stage
+from ..recalculation import stage_for
 
 
 def request_recalculation(
     *, cohort: Cohort, stage: str, trigger: str, user: User | None = None
 ) -> OutcomeSet:
     """Queue a new outcome set for ``cohort``; the current set stays current until the new one is done."""
-    from .tasks import recalculate
+    from ..tasks import recalculate
 
     outcome_set = OutcomeSet.objects.create(
         cohort=cohort, stage=stage, trigger=trigger[:200], requested_by=user
