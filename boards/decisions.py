@@ -20,6 +20,18 @@ OVERRIDE_KINDS = (Kind.OVERRIDE, Kind.OVERRIDE_CONFIRMED, Kind.OVERRIDE_WITHDRAW
 FIELDS = tuple(Field.values)
 
 
+def review_of(meeting: Meeting, cohort: Cohort) -> Review:
+    """The cohort's review at the meeting; an unsaved draft when nothing has been decided yet."""
+    from .recalculation import stage_for
+
+    review = (
+        Review.objects.select_related("ratified_by", "published_by")
+        .filter(meeting=meeting, cohort=cohort)
+        .first()
+    )
+    return review or Review(meeting=meeting, cohort=cohort, stage=stage_for(cohort, meeting.kind))
+
+
 def computed(outcome: Outcome, field: str) -> str:
     """The outcome's computed value of an override field."""
     return str(getattr(outcome, field) or "")
@@ -92,10 +104,13 @@ def holds(meeting: Meeting, cohort: Cohort) -> dict[int, LedgerEntry]:
     return {pk: entry for pk, entry in latest.items() if entry.kind == Kind.HOLD}
 
 
-def agreed_results(review: Review) -> dict[int, Result]:
-    """The newest result of each student of a ratified review (the value in force)."""
+def agreed_results(review: Review, enrolment_ids: Iterable[int] | None = None) -> dict[int, Result]:
+    """The newest result of each student of a ratified review (the value in force), or of those named."""
+    results = Result.objects.filter(review=review)
+    if enrolment_ids is not None:
+        results = results.filter(enrolment_id__in=list(enrolment_ids))
     newest: dict[int, Result] = {}
-    for result in Result.objects.filter(review=review).order_by("pk"):
+    for result in results.order_by("pk"):
         newest[result.enrolment_id] = result
     return newest
 
@@ -130,16 +145,21 @@ class ProposedAmendment:
 
 
 def proposed_amendments(
-    review: Review, outcomes: dict[int, Outcome], held: dict[int, LedgerEntry]
+    review: Review,
+    outcomes: dict[int, Outcome],
+    held: dict[int, LedgerEntry],
+    results: dict[int, Result] | None = None,
 ) -> list[ProposedAmendment]:
     """Every student of a ratified or published review whose current outcome would change the agreed one.
 
     A student held back at ratification is proposed once the hold is released. Nothing is proposed
     before ratification, nor for a student whose outcome is not recorded (incomplete) or not judged.
+    ``results`` are the review's ``agreed_results`` when the caller has them already (read if None).
     """
     if not review.locked:
         return []
-    results = agreed_results(review)
+    if results is None:
+        results = agreed_results(review)
     proposed = []
     for enrolment_id, outcome in sorted(outcomes.items(), key=lambda item: item[0]):
         if outcome.incomplete or outcome.problem:

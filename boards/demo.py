@@ -3,8 +3,10 @@
 ``manage.py seed_demo`` imports the records first (``seed_records``), then calls ``seed_boards``: each
 committee gets its members, the 2024/25 cohorts it considers, a meeting with those cohorts on its agenda
 and its attendance, and each agenda cohort's outcome set is calculated here and now (the same
-``calculate`` the worker runs), so the pages are ready when the site starts. Whatever already exists is
-left alone, so a second run changes nothing.
+``calculate`` the worker runs), so the pages are ready when the site starts. Each cohort's outcomes are then
+made provisional by the committee's secretary, so that every member can read them, and the secretary of
+the History board records one override with its reason on the BA's final year (through the same
+services as the pages). Whatever already exists is left alone, so a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -15,16 +17,33 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from students.management.commands.seed_records import PASSWORD, SCHOOLS
 from students.models import Programme, School
 
-from .models import AssessmentCommittee, Cohort, Meeting, Membership, OutcomeSet
+from . import services
+from .decisions import OVERRIDE_KINDS, review_of
+from .models import (
+    AssessmentCommittee,
+    Category,
+    Cohort,
+    LedgerEntry,
+    Meeting,
+    Membership,
+    OutcomeSet,
+    Review,
+)
 from .recalculation import calculate, stage_for
 
 SESSION = "2024/25"
 TRIGGER = "demo data (seed_demo)"
 Role = Membership.Role
+CLASS_ABOVE = {"III": "II.ii", "II.ii": "II.i", "II.i": "I"}
+OVERRIDE_REASON = (
+    "Mitigating circumstances accepted by the board: a serious illness through the final examinations, "
+    "with medical evidence. The class is raised (L 7.3.4); the marks stand (L 7.3.2)."
+)
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,8 @@ class DemoCommittee:
     cohorts: tuple[DemoCohort, ...]
     absent: tuple[str, ...] = ()
     """Roles whose holder sent apologies (everyone else attended)."""
+    overridden: tuple[str, int] | None = None
+    """(programme, year) of the cohort where the secretary overrides one student's class."""
 
 
 COMMITTEES = (
@@ -64,6 +85,7 @@ COMMITTEES = (
             DemoCohort("HIST-BA", 3, 6, final_year=True),
             DemoCohort("HIST-MA", 1, 7, final_year=True),
         ),
+        overridden=("HIST-BA", 3),
     ),
     # After the August resits, so the Senate Regulation 5.23 options of each student are on the page.
     DemoCommittee(
@@ -130,8 +152,12 @@ def seed_boards(say: Callable[[str], object]) -> int:
             meeting.attendees.set(m for role, (m, _) in members.items() if role not in plan.absent)
             say(f"{meeting}: {len(cohorts)} cohorts on the agenda, {meeting.attendees.count()} attended")
         created += new
+        secretary = members[Role.SECRETARY][0].user
         for cohort in cohorts:
             created += _calculate(meeting, cohort, say)
+            created += _make_provisional(meeting, cohort, secretary, say)
+            if plan.overridden == (cohort.programme.code, cohort.programme_year):
+                created += _override(meeting, cohort, secretary, say)
     return created
 
 
@@ -155,5 +181,47 @@ def _calculate(meeting: Meeting, cohort: Cohort, say: Callable[[str], object]) -
     say(
         f"{cohort}: {outcomes.count()} outcomes calculated ({outcomes.filter(incomplete=True).count()} "
         f"incomplete, {near} near a class boundary)"
+    )
+    return True
+
+
+def _make_provisional(
+    meeting: Meeting, cohort: Cohort, secretary: User, say: Callable[[str], object]
+) -> bool:
+    """The draft released to the whole committee, unless the secretary has already done so."""
+    if review_of(meeting, cohort).state != Review.State.DRAFT:
+        return False
+    services.make_provisional(meeting=meeting, cohort=cohort, user=secretary)
+    say(f"{cohort}: outcomes made provisional")
+    return True
+
+
+def _override(meeting: Meeting, cohort: Cohort, secretary: User, say: Callable[[str], object]) -> bool:
+    """One class raised for mitigation, on a student near a class boundary if there is one."""
+    if LedgerEntry.objects.filter(cohort=cohort, kind__in=OVERRIDE_KINDS).exists():
+        return False
+    current = OutcomeSet.objects.get(cohort=cohort, stage=stage_for(cohort, meeting.kind), is_current=True)
+    candidates = sorted(
+        current.outcomes.filter(incomplete=False, problem="", klass__in=CLASS_ABOVE).select_related(
+            "enrolment__student"
+        ),
+        key=lambda o: ("near-boundary" not in o.flags, o.enrolment.student.student_id),
+    )
+    if not candidates:
+        return False
+    outcome = candidates[0]
+    services.record_override(
+        meeting=meeting,
+        cohort=cohort,
+        enrolment_id=outcome.enrolment_id,
+        field="klass",
+        value=CLASS_ABOVE[outcome.klass],
+        category=Category.MITIGATION,
+        reason=OVERRIDE_REASON,
+        user=secretary,
+    )
+    say(
+        f"{cohort}: the class of {outcome.enrolment.student.student_id} overridden, "
+        f"{outcome.klass} -> {CLASS_ABOVE[outcome.klass]} (mitigating circumstances)"
     )
     return True

@@ -16,6 +16,13 @@ from .models import AssessmentCommittee, Membership
 
 VIEW_COMMITTEE = "boards.view_committee"
 RECALCULATE = "boards.recalculate"
+VIEW_DRAFTS = "boards.view_drafts"
+OVERRIDE = "boards.override"
+MAKE_PROVISIONAL = "boards.make_provisional"
+RATIFY = "boards.ratify"
+PUBLISH = "boards.publish"
+AMEND = "boards.amend"
+EXAMINE = "boards.examine"
 
 Role = Membership.Role
 
@@ -39,14 +46,36 @@ def administers_committee_school(user: AnyUser, committee: AssessmentCommittee |
 
 is_member = _has_role(Role.CHAIR, Role.SECRETARY, Role.MEMBER, Role.EXTERNAL)
 runs_committee = _has_role(Role.CHAIR, Role.SECRETARY)
+is_chair = _has_role(Role.CHAIR)
+is_external = _has_role(Role.EXTERNAL)
 
 can_view_committee = is_superuser | administers_committee_school | is_member
 # External examiners and members read; only those who run the board (and its school's administrators,
 # who load its marks) start anything.
 can_recalculate = is_superuser | administers_committee_school | runs_committee
 
+# The committee decides: overrides, holds, ratification and amendments are its officers' own acts (the
+# chair's where the regulations name the chair), never the registry's or a school administrator's. Draft
+# outcomes are for those preparing the board; provisional ones go to the whole committee, its external
+# examiners included. The registry (superusers) moves the paperwork: provisional and publication. An
+# external examiner's only writes are comments and a sign-off.
+can_view_drafts = is_superuser | administers_committee_school | runs_committee
+can_override = runs_committee
+can_make_provisional = is_superuser | runs_committee
+can_ratify = is_chair
+can_publish = is_superuser | is_chair
+can_amend = is_chair
+can_examine = is_external
+
 rules.add_perm(VIEW_COMMITTEE, can_view_committee)
 rules.add_perm(RECALCULATE, can_recalculate)
+rules.add_perm(VIEW_DRAFTS, can_view_drafts)
+rules.add_perm(OVERRIDE, can_override)
+rules.add_perm(MAKE_PROVISIONAL, can_make_provisional)
+rules.add_perm(RATIFY, can_ratify)
+rules.add_perm(PUBLISH, can_publish)
+rules.add_perm(AMEND, can_amend)
+rules.add_perm(EXAMINE, can_examine)
 
 
 def viewable_committee_ids(user: AnyUser) -> QuerySet[AssessmentCommittee, int]:

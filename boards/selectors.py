@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import rules
 from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.db.models.fields.json import KeyTransform
 from django.http import Http404
@@ -13,9 +14,33 @@ from django.http import Http404
 from students.models import Enrolment, EntryCohort
 from students.permissions import AnyUser
 
-from .access import get_visible_or_404, visible
-from .models import AssessmentCommittee, Cohort, Meeting, Membership, Outcome, OutcomeSet, Stage
-from .tables import group_label
+from . import ledger
+from .access import get_visible_or_404, require_readable, visible
+from .decisions import (
+    OVERRIDE_KINDS,
+    ProposedAmendment,
+    StandingOverride,
+    agreed_results,
+    holds,
+    proposed_amendments,
+    review_of,
+    standing_overrides,
+)
+from .models import (
+    AssessmentCommittee,
+    Cohort,
+    LedgerEntry,
+    Meeting,
+    Membership,
+    Outcome,
+    OutcomeSet,
+    Result,
+    ResultsFile,
+    Review,
+    Stage,
+)
+from .permissions import VIEW_DRAFTS
+from .tables import AMENDED, AMENDMENT_PROPOSED, HELD, NEEDS_REVIEW, OVERRIDDEN, AgreedRow, group_label
 
 
 @dataclass(frozen=True)
@@ -29,6 +54,8 @@ class CohortAtMeeting:
     """The complete set pages read; None until the cohort's first recalculation finishes."""
     pending: OutcomeSet | None
     """The newest set still queued or running, if any (the page shows its progress)."""
+    review: Review
+    """Where the committee's decision on these outcomes stands (an unsaved draft until the first move)."""
 
 
 def cohort_at_meeting(user: AnyUser, meeting_id: int, cohort_id: int) -> CohortAtMeeting:
@@ -40,6 +67,15 @@ def cohort_at_meeting(user: AnyUser, meeting_id: int, cohort_id: int) -> CohortA
     return _at(meeting, cohort)
 
 
+def readable_cohort(user: AnyUser, meeting_id: int, cohort_id: int) -> CohortAtMeeting:
+    """``cohort_at_meeting``, and a 403 for its outcomes while they are a draft to those who may not see
+    drafts (``boards.access.require_readable``): the broadsheet, its exports, the module statistics and
+    each student's outcome page fetch through here."""
+    at = cohort_at_meeting(user, meeting_id, cohort_id)
+    require_readable(user, at.meeting.committee, at.review)
+    return at
+
+
 def _at(meeting: Meeting, cohort: Cohort) -> CohortAtMeeting:
     from .recalculation import stage_for
 
@@ -49,7 +85,7 @@ def _at(meeting: Meeting, cohort: Cohort) -> CohortAtMeeting:
     pending = (
         sets.filter(status__in=[OutcomeSet.Status.QUEUED, OutcomeSet.Status.RUNNING]).order_by("-pk").first()
     )
-    return CohortAtMeeting(meeting, cohort, stage, current, pending)
+    return CohortAtMeeting(meeting, cohort, stage, current, pending, review_of(meeting, cohort))
 
 
 def enrolment_ids(cohort: Cohort) -> list[int]:
@@ -66,7 +102,8 @@ def enrolment_ids(cohort: Cohort) -> list[int]:
 
 
 # The meeting page and the committee pages. Each cohort costs a fixed number of queries whatever its size:
-# counts are grouped in the database and the records needing attention come in one query.
+# counts are grouped in the database, the records needing attention come in one query, and a ratified
+# cohort's proposed amendments are counted from its agreed results, current outcomes and holds (three).
 
 ATTENTION_SHOWN = 100
 """At most this many records needing attention are listed per cohort; the broadsheet filters the rest."""
@@ -107,11 +144,17 @@ class CohortSummary:
     status: CohortStatus
     rulesets: list[tuple[str, str]]
     """(key, version) of the entry cohorts the cohort's students came in under (L 1.3)."""
+    shown: bool
+    """Whether the user may see these outcomes: a draft is for those preparing the board only."""
     counts: list[tuple[str, int]]
     """Each decision (or award and class) in words, with how many students of the current set have it."""
     incomplete: int
     problems: int
     attention: list[AttentionItem]
+    proposed: int | None = None
+    """How many amendments the current outcomes propose (None until the outcomes are ratified)."""
+    files: tuple[ResultsFile, ...] = ()
+    """The results files published for the student record system (their content not loaded)."""
 
     @property
     def attention_total(self) -> int:
@@ -128,6 +171,10 @@ class MeetingOverview:
     attendees: list[Membership]
     quorum_present: int
     cohorts: list[CohortSummary]
+    examiners: list[LedgerEntry]
+    """The external examiners' comments and sign-offs on the meeting, oldest first."""
+    ledger_break: ledger.Break | None
+    """Where the committee's ledger fails its hash check, if it does."""
 
     @property
     def quorum_met(self) -> bool:
@@ -177,18 +224,46 @@ def meeting_statuses(user: AnyUser, pk: int) -> tuple[Meeting, list[CohortStatus
 
 
 def meeting_overview(user: AnyUser, pk: int) -> MeetingOverview:
-    """Everything the meeting page shows, or 404 if the user may not see the meeting."""
+    """Everything the meeting page shows, or 404 if the user may not see the meeting.
+
+    A cohort whose outcomes are still a draft shows its state only to those who may not see drafts
+    (members and external examiners).
+    """
     meeting, agenda = _meeting(user, pk)
     attendees = list(meeting.attendees.select_related("user").order_by("role", "user__username"))
     present = sum(1 for membership in attendees if membership.counts_for_quorum)
+    drafts = rules.has_perm(VIEW_DRAFTS, user, meeting.committee)
+    files: dict[int, list[ResultsFile]] = {}
+    for results_file in ResultsFile.objects.filter(review__meeting=meeting).defer("content").order_by("pk"):
+        files.setdefault(results_file.review_id, []).append(results_file)
+    summaries = [_summary(_status(meeting, cohort), drafts, files) for cohort in agenda]
+    examiners = list(
+        LedgerEntry.objects.filter(
+            meeting=meeting, kind__in=[LedgerEntry.Kind.COMMENT, LedgerEntry.Kind.SIGN_OFF]
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
     return MeetingOverview(
-        meeting, attendees, present, [_summary(_status(meeting, cohort)) for cohort in agenda]
+        meeting, attendees, present, summaries, examiners, ledger.verify(meeting.committee_id)
     )
 
 
-def _summary(status: CohortStatus) -> CohortSummary:
-    cohort = status.at.cohort
-    rulesets = list(
+def _proposed(at: CohortAtMeeting) -> int | None:
+    """How many students' current outcomes differ from the agreed ones; None before ratification."""
+    if not at.review.locked:
+        return None
+    if at.current is None:
+        return 0
+    outcomes = Outcome.objects.filter(outcome_set=at.current).only(
+        "pk", "enrolment_id", "incomplete", "problem", "decision", "award", "klass"
+    )
+    current = {outcome.enrolment_id: outcome for outcome in outcomes}
+    return len(proposed_amendments(at.review, current, holds(at.meeting, at.cohort)))
+
+
+def _rulesets(cohort: Cohort) -> list[tuple[str, str]]:
+    return list(
         EntryCohort.objects.filter(
             programme_id=cohort.programme_id,
             enrolments__academic_session=cohort.academic_session,
@@ -198,9 +273,17 @@ def _summary(status: CohortStatus) -> CohortSummary:
         .distinct()
         .order_by("ruleset_key", "ruleset_version")
     )
+
+
+def _summary(status: CohortStatus, drafts: bool, files: dict[int, list[ResultsFile]]) -> CohortSummary:
+    review = status.at.review
+    rulesets = _rulesets(status.at.cohort)
+    if review.state == Review.State.DRAFT and not drafts:
+        return CohortSummary(status, rulesets, False, [], 0, 0, [])
+    proposed, published = _proposed(status.at), tuple(files.get(review.pk, ()))
     current = status.at.current
     if current is None:
-        return CohortSummary(status, rulesets, [], 0, 0, [])
+        return CohortSummary(status, rulesets, True, [], 0, 0, [], proposed, published)
     outcomes = Outcome.objects.filter(outcome_set=current)
     headline = ["decision"] if status.at.stage != Stage.AWARD else ["award", "klass", "exit_award"]
     grouped = (
@@ -236,7 +319,63 @@ def _summary(status: CohortStatus) -> CohortSummary:
         .annotate(missing=KeyTransform("incomplete", "result"))
         .order_by("enrolment__student__student_id")[:ATTENTION_SHOWN]
     ]
-    return CohortSummary(status, rulesets, counts, incomplete, problems, attention)
+    return CohortSummary(status, rulesets, True, counts, incomplete, problems, attention, proposed, published)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What the committee has decided of a cohort's students at a meeting, read once for a page."""
+
+    review: Review
+    standing: dict[int, dict[str, StandingOverride]]
+    """Per enrolment, per field, the override in force (flagged when the outcome beneath it moved)."""
+    held: dict[int, LedgerEntry]
+    """The students held back from ratification at this meeting, each with the hold in force."""
+    results: dict[int, Result]
+    """After ratification, each student's agreed result in force; empty before."""
+
+    def proposal(self, outcome: Outcome) -> ProposedAmendment | None:
+        """How the student's current outcome would change the agreed result, if it would."""
+        found = proposed_amendments(self.review, {outcome.enrolment_id: outcome}, self.held, self.results)
+        return found[0] if found else None
+
+    def row(self, outcome: Outcome) -> AgreedRow:
+        """The values the committee's decisions put in force for the student, and its flags in words."""
+        pk = outcome.enrolment_id
+        held = [HELD] if pk in self.held else []
+        if self.review.locked:
+            result = self.results.get(pk)
+            proposed = [AMENDMENT_PROPOSED] if self.proposal(outcome) else []
+            if result is None:
+                return AgreedRow({}, (*held, *proposed), settled=False)
+            changed = [OVERRIDDEN] if result.overridden else []
+            amended = [AMENDED] if result.amendment_id else []
+            values = {"decision": result.decision, "award": result.award, "klass": result.klass}
+            return AgreedRow(values, (*changed, *amended, *held, *proposed))
+        standing = self.standing.get(pk, {})
+        review = [NEEDS_REVIEW] if any(o.needs_review for o in standing.values()) else []
+        overridden = [OVERRIDDEN] if standing else []
+        return AgreedRow({f: o.value for f, o in standing.items()}, (*overridden, *review, *held))
+
+
+def decided(at: CohortAtMeeting, outcome: Outcome | None = None) -> Decided:
+    """The committee's decisions on the cohort's students (or on ``outcome``'s student only) at the meeting,
+    in four queries whatever the cohort's size: the overrides in force with the current outcomes beneath
+    them, the holds and, once ratified, the agreed results."""
+    assert at.current is not None
+    if outcome is None:
+        overridden = LedgerEntry.objects.filter(cohort=at.cohort, stage=at.stage, kind__in=OVERRIDE_KINDS)
+        beneath = Outcome.objects.filter(
+            outcome_set=at.current, enrolment_id__in=overridden.values("enrolment_id")
+        ).only("pk", "enrolment_id", "decision", "award", "klass", "inputs_fingerprint")
+        standing = standing_overrides(at.cohort, at.stage, {o.enrolment_id: o for o in beneath})
+    else:
+        standing = standing_overrides(
+            at.cohort, at.stage, {outcome.enrolment_id: outcome}, [outcome.enrolment_id]
+        )
+    ids = None if outcome is None else [outcome.enrolment_id]
+    results = agreed_results(at.review, ids) if at.review.locked else {}
+    return Decided(at.review, standing, holds(at.meeting, at.cohort), results)
 
 
 @dataclass(frozen=True)
@@ -250,13 +389,16 @@ class Broadsheet:
     years: tuple[str, ...]
     choices: dict[str, list[str]]
     """The decisions, awards and classes that occur in the set, for the filters."""
+    decided: Decided | None
+    """The committee's overrides, holds and agreed results, beside the computed values."""
 
 
 def broadsheet(user: AnyUser, meeting_id: int, cohort_id: int) -> Broadsheet:
-    """The broadsheet's rows and columns, or 404; a constant number of queries whatever the cohort's size."""
-    at = cohort_at_meeting(user, meeting_id, cohort_id)
+    """The broadsheet's rows and columns, or 404 (403 for a draft, ``readable_cohort``); a constant number
+    of queries whatever the cohort's size."""
+    at = readable_cohort(user, meeting_id, cohort_id)
     if at.current is None:
-        return Broadsheet(at, None, (), (), {})
+        return Broadsheet(at, None, (), (), {}, None)
     outcomes = Outcome.objects.filter(outcome_set=at.current)
     modules: set[str] = set()
     years: set[str] = set()
@@ -286,4 +428,5 @@ def broadsheet(user: AnyUser, meeting_id: int, cohort_id: int) -> Broadsheet:
         tuple(sorted(modules)),
         tuple(sorted(years, key=int)),
         {name: sorted(values) for name, values in choices.items()},
+        decided(at),
     )

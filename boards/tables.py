@@ -4,12 +4,16 @@ django-tables2 owns the columns, their headers, server-side ordering and paginat
 here in one pass over the page's outcomes rather than through a template per cell: a broadsheet of
 1,000 students has some 30,000 cells, and Django's per-cell rendering would dominate the page. The same
 ``cells`` feed the CSV and XLSX exports, so the download and the page cannot disagree.
+
+The computed decision or class always stays; the "Agreed" columns beside it show what the committee's
+decisions put in force (an override, or after ratification the agreed result) and the "Committee" column
+says why: overridden, needs review, held, amendment proposed, amended.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from html import escape
@@ -25,6 +29,12 @@ from .words import award_words, decision_words, flag_words
 NOT_RECORDED = "Not recorded"
 """What an incomplete record shows instead of a decision or class (RULES.md item 35)."""
 NOT_JUDGED = "Could not be judged"
+OVERRIDDEN = "Overridden"
+NEEDS_REVIEW = "Needs review"
+HELD = "Held"
+AMENDMENT_PROPOSED = "Amendment proposed"
+AMENDED = "Amended"
+"""The committee's flags on a student's row, in the order they are listed."""
 PER_PAGE_CHOICES = ("25", "50", "100", "200", "all")
 PER_PAGE = 50
 
@@ -57,6 +67,30 @@ def one_place(value: str | Decimal | None) -> Decimal | None:
 def mark_cell(text: str) -> str | Decimal:
     """A module mark as the engine gave it: a number as a number (for spreadsheets), a code (ABS) as is."""
     return Decimal(text) if NUMBER.fullmatch(text) else text
+
+
+VALUE_WORDS: dict[str, Callable[[str], str]] = {
+    "decision": decision_words,
+    "award": award_words,
+    "klass": str,
+}
+
+
+def value_words(field: str, code: str) -> str:
+    """A decision, award or class (an override's field) as the pages show it; "none" when it is blank."""
+    return VALUE_WORDS[field](code) if code else "none"
+
+
+@dataclass(frozen=True)
+class AgreedRow:
+    """What the committee's decisions put in force for one student, beside the computed values."""
+
+    values: Mapping[str, str]
+    """The fields an override in force or, after ratification, the agreed result sets; any other field
+    stands as computed."""
+    flags: tuple[str, ...] = ()
+    settled: bool = True
+    """False after ratification for a student with no agreed result (held back, or released since)."""
 
 
 @dataclass(frozen=True)
@@ -94,16 +128,30 @@ class BroadsheetTable(tables.Table):
     klass = tables.Column(verbose_name="Class", order_by=("klass", "pk"))
     award = tables.Column(verbose_name="Award", order_by=("award", "pk"))
     exit_award = tables.Column(verbose_name="Exit award", order_by=("exit_award", "pk"))
+    agreed_decision = tables.Column(verbose_name="Agreed decision", orderable=False)
+    agreed_klass = tables.Column(verbose_name="Agreed class", orderable=False)
+    agreed_award = tables.Column(verbose_name="Agreed award", orderable=False)
+    committee = tables.Column(verbose_name="Committee", orderable=False)
     flags = tables.Column(verbose_name="Flags", orderable=False)
 
     class Meta:
         per_page = PER_PAGE
         empty_text = "No student matches these filters."
 
-    def __init__(self, data: Any, *, layout: Layout, outcome_url: str, caption: str) -> None:
-        """``outcome_url`` is a student outcome page's address ending in ``/0/``, for each row's link."""
+    def __init__(
+        self,
+        data: Any,
+        *,
+        layout: Layout,
+        outcome_url: str,
+        caption: str,
+        agreed: Callable[[Outcome], AgreedRow],
+    ) -> None:
+        """``outcome_url`` is a student outcome page's address ending in ``/0/``, for each row's link;
+        ``agreed`` gives a row's values and flags as the committee's decisions have them."""
         identity = ["candidate_number"] if layout.anonymous else ["student_id", "name"]
         verdict = ["klass", "award", "exit_award"] if layout.award else ["decision"]
+        settled = ["agreed_klass", "agreed_award"] if layout.award else ["agreed_decision"]
         average = ["classification_average"] if layout.award else []
         sequence = [
             *identity,
@@ -112,6 +160,8 @@ class BroadsheetTable(tables.Table):
             *average,
             "credit_passed",
             *verdict,
+            *settled,
+            "committee",
             "flags",
         ]
         shown = set(sequence)
@@ -131,6 +181,7 @@ class BroadsheetTable(tables.Table):
             order_by=identity[0],
         )
         self.layout = layout
+        self.agreed = agreed
         self.caption = caption
         self.outcome_url = outcome_url.removesuffix("0/")
         self.getters = [self._getter(name) for name in sequence]
@@ -151,7 +202,24 @@ class BroadsheetTable(tables.Table):
         if name.startswith("year_"):
             year = name.removeprefix("year_")
             return lambda o: one_place((o.year_averages or {}).get(year))  # type: ignore[attr-defined]
+        if name.startswith("agreed_"):
+            return self._agreed_getter(name.removeprefix("agreed_"))
+        if name == "committee":
+            return lambda o: ", ".join(self.agreed(o).flags)
         return GETTERS[name]
+
+    def _agreed_getter(self, field: str) -> Callable[[Outcome], object]:
+        """The value in force: the committee's where it set one, else the computed cell; blank when a
+        student has no agreed result after ratification."""
+        computed = GETTERS[field]
+
+        def get(outcome: Outcome) -> object:
+            row = self.agreed(outcome)
+            if field in row.values:
+                return VALUE_WORDS[field](row.values[field])
+            return computed(outcome) if row.settled else ""
+
+        return get
 
     def cells(self, outcome: Outcome) -> list[object]:
         """The row's values in column order, as the export writes them."""

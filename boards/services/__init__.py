@@ -3,6 +3,7 @@
 ``DecisionRefused`` carries the sentence a page shows when a decision cannot be taken.
 """
 
+from ..decisions import review_of
 from .errors import DecisionRefused
 from .examiners import record_comment, sign_off
 from .overrides import (
@@ -19,7 +20,6 @@ from .reviews import (
     publish_cohort,
     ratify_cohort,
     record_amendment,
-    review_of,
 )
 
 __all__ = [

@@ -62,12 +62,6 @@ RESULTS_HEADERS = (
 """The results file's columns, as the student record system reads them."""
 
 
-def review_of(meeting: Meeting, cohort: Cohort) -> Review:
-    """The cohort's review at the meeting; an unsaved draft when nothing has been decided yet."""
-    review = Review.objects.filter(meeting=meeting, cohort=cohort).first()
-    return review or Review(meeting=meeting, cohort=cohort, stage=stage_for(cohort, meeting.kind))
-
-
 def _locked_review(meeting: Meeting, cohort: Cohort) -> Review:
     """The review row, created if need be, locked for this transaction (PostgreSQL; SQLite serialises)."""
     Review.objects.get_or_create(

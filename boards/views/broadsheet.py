@@ -1,5 +1,7 @@
 """The broadsheet of a cohort on a meeting's agenda: one row per student of its current outcome set,
-sortable, filterable and paginated, and the same rows as a CSV or XLSX file."""
+sortable, filterable and paginated, and the same rows as a CSV or XLSX file. Each row keeps the computed
+decision or class beside what the committee agreed (``boards.tables``). A draft is a 403 for those who may
+not see drafts (``boards.selectors.readable_cohort``)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from boards.tables import PER_PAGE, PER_PAGE_CHOICES, BroadsheetTable, Layout
 
 def _table(request: HttpRequest, sheet: selectors.Broadsheet) -> tuple[BroadsheetTable, BroadsheetFilter]:
     """The filtered, ordered table of the set's outcomes (not yet paginated)."""
-    assert sheet.outcomes is not None
+    assert sheet.outcomes is not None and sheet.decided is not None
     at = sheet.at
     award = at.stage == Stage.AWARD
     # A committee that marks in anonymity cannot be shown names; anyone may ask for anonymity.
@@ -37,6 +39,7 @@ def _table(request: HttpRequest, sheet: selectors.Broadsheet) -> tuple[Broadshee
         layout=layout,
         outcome_url=reverse("boards:outcome", args=[at.meeting.pk, at.cohort.pk, 0]),
         caption=f"{at.cohort}: {Stage(at.stage).label}",
+        agreed=sheet.decided.row,
     )
     tables.RequestConfig(request, paginate=False).configure(table)
     return table, filters

@@ -3,10 +3,13 @@ stand, and the recalculations a meeting's chair or secretary asks for.
 
 Reads fetch through ``boards.selectors`` (another committee's meeting is a 404); the actions check
 ``boards.permissions.RECALCULATE`` on the server (403), call one service and redirect with a message.
+The meeting page also offers the committee's decisions on each cohort (``boards.views.reviews``) and the
+external examiners' comment and sign-off forms (``boards.views.examiners``) to those who may use them.
 """
 
 from __future__ import annotations
 
+import rules
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -14,8 +17,9 @@ from django.views.decorators.http import require_POST, require_safe
 
 from boards import selectors, services
 from boards.access import get_visible_or_404, require
-from boards.models import Meeting, OutcomeSet
-from boards.permissions import RECALCULATE, role_on
+from boards.models import LedgerEntry, Meeting, OutcomeSet
+from boards.permissions import EXAMINE, MAKE_PROVISIONAL, PUBLISH, RATIFY, RECALCULATE, role_on
+from boards.views.examiners import ExaminerNote
 from students.access import signed_in
 
 POLL_SECONDS = 2
@@ -41,14 +45,32 @@ def _polling(statuses: list[selectors.CohortStatus]) -> bool:
 def meeting(request: HttpRequest, pk: int) -> HttpResponse:
     overview = selectors.meeting_overview(request.user, pk)
     statuses = [summary.status for summary in overview.cohorts]
+    committee = overview.meeting.committee
+    user = request.user
     context = {
         "overview": overview,
         "meeting": overview.meeting,
         "statuses": statuses,
         "polling": _polling(statuses),
         "poll_seconds": POLL_SECONDS,
-        "role": role_on(request.user, overview.meeting.committee),
-        "can_recalculate": request.user.has_perm(RECALCULATE, overview.meeting.committee),
+        "role": role_on(user, committee),
+        "can_recalculate": user.has_perm(RECALCULATE, committee),
+        # As the actions test them (boards.views.reviews.require): User.has_perm would offer a superuser
+        # everything, ratification and the examiner's forms included.
+        "can_make_provisional": rules.has_perm(MAKE_PROVISIONAL, user, committee),
+        "can_ratify": rules.has_perm(RATIFY, user, committee),
+        "can_publish": rules.has_perm(PUBLISH, user, committee),
+        "can_examine": rules.has_perm(EXAMINE, user, committee),
+        "signed_off": next(
+            (
+                entry
+                for entry in overview.examiners
+                if entry.kind == LedgerEntry.Kind.SIGN_OFF and entry.user_id == user.pk
+            ),
+            None,
+        ),
+        "comment_form": ExaminerNote(auto_id="comment-%s"),
+        "sign_off_form": ExaminerNote(auto_id="sign-off-%s"),
     }
     return render(request, "boards/meeting.html", context)
 

@@ -1,4 +1,5 @@
-"""``manage.py seed_demo``, which ``make run`` runs: the demo university's boards, ready to read."""
+"""``manage.py seed_demo``, which ``make run`` runs: the demo university's boards, ready to read: every
+cohort provisional, so that members and external examiners see it, and one override with its reason."""
 
 from __future__ import annotations
 
@@ -8,14 +9,35 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from boards.demo import PASSWORD
-from boards.models import AssessmentCommittee, Cohort, Meeting, Membership, Outcome, OutcomeSet
+from boards import ledger
+from boards.decisions import standing_overrides
+from boards.demo import OVERRIDE_REASON, PASSWORD
+from boards.models import (
+    AssessmentCommittee,
+    Cohort,
+    LedgerEntry,
+    Meeting,
+    Membership,
+    Outcome,
+    OutcomeSet,
+    Review,
+)
 from students.models import ImportBatch
 
 
 def snapshot() -> dict[str, int]:
     """How many rows of each kind the demo writes."""
-    models = (AssessmentCommittee, Membership, Cohort, Meeting, OutcomeSet, Outcome, ImportBatch)
+    models = (
+        AssessmentCommittee,
+        Membership,
+        Cohort,
+        Meeting,
+        OutcomeSet,
+        Outcome,
+        ImportBatch,
+        Review,
+        LedgerEntry,
+    )
     return {model.__name__: model.objects.count() for model in models}
 
 
@@ -80,6 +102,33 @@ def test_seed_demo_sets_up_two_committees_with_every_role_a_meeting_and_current_
     assert [s.outcomes.filter(incomplete=True).count() for s in current] == [2, 2, 2, 2, 2]
     assert Outcome.objects.filter(outcome_set__cohort__programme__code="HIST-MA").exclude(klass="").exists()
 
+    reviews = Review.objects.order_by("cohort__programme__code", "cohort__programme_year")
+    assert [(str(r.cohort), r.state) for r in reviews] == [(str(c), "provisional") for c in cohorts]
+    (entry,) = LedgerEntry.objects.filter(kind="override")
+    assert (str(entry.cohort), entry.field, entry.category, entry.reason, entry.user.username) == (
+        "HIST-BA 2024/25 year 3",
+        "klass",
+        "mitigation",
+        OVERRIDE_REASON,
+        "history-secretary",
+    )
+    final_year = Cohort.objects.get(programme__code="HIST-BA", programme_year=3)
+    outcome = Outcome.objects.get(
+        outcome_set__cohort=final_year, outcome_set__is_current=True, enrolment=entry.enrolment
+    )
+    assert (entry.from_value, entry.to_value) == (
+        outcome.klass,
+        {"III": "II.ii", "II.ii": "II.i", "II.i": "I"}[outcome.klass],
+    )
+    standing = standing_overrides(final_year, "award", {outcome.enrolment_id: outcome})
+    assert standing[outcome.enrolment_id]["klass"].needs_review is False
+    kinds = LedgerEntry.objects.order_by("pk").values_list("committee__school__code", "kind")
+    assert list(kinds) == [
+        ("HIST", "provisional"), ("HIST", "provisional"), ("HIST", "override"), ("HIST", "provisional"),
+        ("PSYC", "provisional"), ("PSYC", "provisional"),
+    ]  # fmt: skip
+    assert [ledger.verify(c.pk) for c in committees] == [None, None]
+
     text = logins.read_text(encoding="utf-8")
     assert "  history-admin / quorum-demo-2024  (administrator, School of History)\n" in text
     board = "School of Psychology Progression Board"
@@ -93,7 +142,9 @@ def test_seed_demo_sets_up_two_committees_with_every_role_a_meeting_and_current_
     assert snapshot() == before
     assert "Demo boards already present: nothing changed.\n" in again.getvalue()
     assert "calculated" not in again.getvalue()
+    assert "provisional" not in again.getvalue()
+    assert "overridden" not in again.getvalue()
     assert before == {
         "AssessmentCommittee": 2, "Membership": 8, "Cohort": 5, "Meeting": 2, "OutcomeSet": 5, "Outcome": 20,
-        "ImportBatch": 15,
+        "ImportBatch": 15, "Review": 5, "LedgerEntry": 6,
     }  # fmt: skip

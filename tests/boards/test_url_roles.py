@@ -26,7 +26,19 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from boards.models import AssessmentCommittee, Cohort, Meeting, Outcome, OutcomeSet, Stage
+from boards import services
+from boards.models import (
+    AssessmentCommittee,
+    Cohort,
+    LedgerEntry,
+    Meeting,
+    Outcome,
+    OutcomeSet,
+    Result,
+    ResultsFile,
+    Review,
+    Stage,
+)
 from boards.recalculation import calculate
 from students.casefiles import load_case
 from students.models import Enrolment, ImportBatch, School
@@ -51,6 +63,12 @@ VIEWERS = ("ada", "chair", "secretary", "member", "external", "superuser")
 OTHER_VIEWERS = ("otto", "stranger", "superuser")
 RUNNERS = ("ada", "chair", "secretary", "superuser")
 READERS = ("member", "external")
+OFFICERS = ("chair", "secretary")
+
+
+def but(who: Iterable[str], among: Iterable[str] = VIEWERS) -> tuple[str, ...]:
+    """The roles of ``among`` not in ``who``: those who see the committee's pages but may not act."""
+    return tuple(role for role in among if role not in who)
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,13 @@ def act(
 
 
 NOWHERE = read(())  # a URL naming something that is not there, or not where the URL says
+# A draft cohort's outcomes: those preparing the board read them; members and external examiners get a 403.
+DRAFT = {"GET": by_role(RUNNERS, 200, otherwise=404) | dict.fromkeys(READERS, 403), "POST": everyone(405)}
+
+
+def decide(who: Iterable[str]) -> Statuses:
+    """A committee's decision: ``who`` take it, everyone else who sees the committee gets a 403."""
+    return act(who, readers=but(who))
 
 
 @dataclass(frozen=True)
@@ -110,6 +135,12 @@ class World:
     other_school: School
     committee: AssessmentCommittee
     meeting: Meeting
+    """The award board, with the cohort's outcomes provisional."""
+    draft_meeting: Meeting
+    """A later meeting of the same cohort whose outcomes are still a draft."""
+    published_meeting: Meeting
+    """An earlier meeting where the cohort's results were ratified and published."""
+    results_file: ResultsFile
     other_meeting: Meeting
     cohort: Cohort
     off_agenda: Cohort
@@ -146,6 +177,18 @@ def on_agenda(w: World) -> dict[str, object]:
 
 def off_agenda(w: World) -> dict[str, object]:
     return {"meeting": w.meeting.pk, "cohort": w.off_agenda.pk}
+
+
+def at_draft(w: World) -> dict[str, object]:
+    return {"meeting": w.draft_meeting.pk, "cohort": w.cohort.pk}
+
+
+def student(w: World) -> dict[str, object]:
+    return {**on_agenda(w), "enrolment": w.enrolment.pk}
+
+
+def stranger_student(w: World) -> dict[str, object]:
+    return {**on_agenda(w), "enrolment": w.other_enrolment.pk}
 
 
 def export(file_format: str) -> Kwargs:
@@ -231,6 +274,56 @@ BOARDS_ROWS = [
     ),
     Row("boards:statistics", on_agenda, read(VIEWERS)),
     Row("boards:statistics", off_agenda, NOWHERE, "cohort not on the agenda"),
+    # A draft's outcomes are for those preparing the board.
+    Row("boards:broadsheet", at_draft, DRAFT, "draft"),
+    Row("boards:broadsheet_export", lambda w: {**at_draft(w), "format": "csv"}, DRAFT, "draft csv"),
+    Row("boards:outcome", lambda w: {**at_draft(w), "enrolment": w.enrolment.pk}, DRAFT, "draft"),
+    Row("boards:statistics", at_draft, DRAFT, "draft"),
+    Row("boards:amendments", at_draft, DRAFT, "draft"),
+    Row("boards:amendments", on_agenda, read(VIEWERS)),
+    Row("boards:amendments", off_agenda, NOWHERE, "cohort not on the agenda"),
+    # The committee's decisions: its officers' own, the chair's where the regulations name the chair; the
+    # registry makes outcomes provisional and publishes. Nobody else, whatever else they may see.
+    Row("boards:make_provisional", at_draft, decide(("chair", "secretary", "superuser"))),
+    Row("boards:make_provisional", off_agenda, act(()), "cohort not on the agenda"),
+    Row("boards:override", student, decide(OFFICERS)),
+    Row("boards:override", stranger_student, act(()), "student not in the cohort"),
+    Row("boards:withdraw_override", student, decide(OFFICERS)),
+    Row("boards:confirm_override", student, decide(OFFICERS)),
+    Row("boards:hold", student, decide(OFFICERS)),
+    Row("boards:hold", stranger_student, act(()), "student not in the cohort"),
+    Row("boards:release", student, decide(OFFICERS)),
+    Row("boards:ratify", on_agenda, decide(("chair",))),
+    Row("boards:ratify", off_agenda, act(()), "cohort not on the agenda"),
+    Row("boards:publish", on_agenda, decide(("chair", "superuser"))),
+    Row("boards:publish", off_agenda, act(()), "cohort not on the agenda"),
+    Row("boards:amend", student, decide(("chair",))),
+    Row("boards:amend", stranger_student, act(()), "student not in the cohort"),
+    Row("boards:approve_amendment", student, decide(("chair",))),
+    Row(
+        "boards:results_file",
+        lambda w: {"meeting": w.published_meeting.pk, "cohort": w.cohort.pk, "file": w.results_file.pk},
+        read(VIEWERS),
+    ),
+    Row(
+        "boards:results_file",
+        lambda w: {"meeting": w.meeting.pk, "cohort": w.cohort.pk, "file": w.results_file.pk},
+        NOWHERE,
+        "another meeting's file",
+    ),
+    # An external examiner's only writes: comments and the sign-off, on their own committee's meetings.
+    Row("boards:comment", lambda w: {"pk": w.meeting.pk}, decide(("external",))),
+    Row("boards:comment", lambda w: {"pk": w.other_meeting.pk}, act((), readers=OTHER_VIEWERS), "theirs"),
+    Row("boards:sign_off", lambda w: {"pk": w.meeting.pk}, decide(("external",))),
+    Row("boards:sign_off", lambda w: {"pk": w.other_meeting.pk}, act((), readers=OTHER_VIEWERS), "theirs"),
+    # The record: anyone who sees the committee reads it.
+    Row("boards:minutes", lambda w: {"pk": w.meeting.pk}, read(VIEWERS)),
+    Row("boards:minutes", lambda w: {"pk": w.other_meeting.pk}, read(OTHER_VIEWERS), "theirs"),
+    Row("boards:minutes_pdf", lambda w: {"pk": w.meeting.pk}, read(VIEWERS)),
+    Row("boards:board_pack", lambda w: {"pk": w.published_meeting.pk}, read(VIEWERS)),
+    Row("boards:board_pack", lambda w: {"pk": w.other_meeting.pk}, read(OTHER_VIEWERS), "theirs"),
+    Row("boards:ledger", lambda w: {"pk": w.committee.pk}, read(VIEWERS), "ours"),
+    Row("boards:ledger", lambda w: {"pk": w.other_meeting.committee_id}, read(OTHER_VIEWERS), "theirs"),
 ]
 
 # The admin site: staff only (here, the superuser); a signed-in user without staff status is sent to the
@@ -297,10 +390,13 @@ def world(
     committee: AssessmentCommittee,
     other_committee: AssessmentCommittee,
     administrator: User,
+    chair: User,
+    secretary: User,
 ) -> World:
-    """A three-year Honours student of the committee's school with a computed award on a meeting's agenda;
-    the same programme's year 2 as a cohort not on it; a certificate student and a meeting of the other
-    school; a previewed marks import."""
+    """A three-year Honours student of the committee's school with a computed award on a meeting's agenda,
+    provisional there, a draft at a later meeting, published at an earlier one; the same programme's year 2
+    as a cohort not on the agenda; a certificate student and a meeting of the other school; a previewed
+    marks import."""
     enrolment = load("leeds-hons-022", school)
     other_enrolment = load("leeds-cert-002", other_school)
     programme = enrolment.entry_cohort.programme
@@ -321,10 +417,19 @@ def world(
         final_year=False,
         level=5,
     )
-    meeting = Meeting.objects.create(committee=committee, date=date(2025, 6, 20), kind=Meeting.Kind.AWARD)
-    meeting.cohorts.add(cohort)
+    meeting, draft, published = (
+        Meeting.objects.create(committee=committee, date=date(2025, 6, day), kind=Meeting.Kind.AWARD)
+        for day in (20, 27, 13)
+    )
+    for each in (meeting, draft, published):
+        each.cohorts.add(cohort)
+        each.attendees.set(committee.memberships.all())
     calculate(OutcomeSet.objects.create(cohort=cohort, stage=Stage.AWARD, trigger="test").pk)
     assert Outcome.objects.get(enrolment=enrolment).outcome_set.is_current
+    services.make_provisional(meeting=published, cohort=cohort, user=secretary)
+    services.ratify_cohort(meeting=published, cohort=cohort, user=chair)
+    results_file = services.publish_cohort(meeting=published, cohort=cohort, user=chair)
+    services.make_provisional(meeting=meeting, cohort=cohort, user=secretary)
     batch = ImportBatch.objects.create(
         school=school,
         kind=ImportBatch.Kind.MARKS,
@@ -339,6 +444,9 @@ def world(
         other_school=other_school,
         committee=committee,
         meeting=meeting,
+        draft_meeting=draft,
+        published_meeting=published,
+        results_file=results_file,
         other_meeting=Meeting.objects.create(
             committee=other_committee, date=date(2025, 6, 21), kind=Meeting.Kind.PROGRESSION
         ),
@@ -356,11 +464,16 @@ def users(request: pytest.FixtureRequest) -> dict[str, User]:
 
 
 def written() -> tuple[object, ...]:
-    """What an action can write: the outcome sets and the imports with their states."""
+    """What an action can write: the outcome sets and the imports with their states, the reviews with
+    theirs, the ledger, the agreed results and the results files."""
     return (
         list(OutcomeSet.objects.order_by("pk").values_list("pk", "status", "is_current")),
         list(ImportBatch.objects.order_by("pk").values_list("pk", "status")),
         Outcome.objects.count(),
+        list(Review.objects.order_by("pk").values_list("pk", "state")),
+        LedgerEntry.objects.count(),
+        Result.objects.count(),
+        ResultsFile.objects.count(),
     )
 
 

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from boards import services
 from boards.models import AssessmentCommittee, Cohort, Meeting, Membership, Outcome, OutcomeSet, Stage
 from boards.recalculation import calculate
 from boards.tables import NOT_RECORDED, award_words
@@ -61,10 +62,12 @@ def make_meeting(school: School, administrator: User, files: Path, *, kinds: tup
 
 @pytest.fixture
 def board(transactional_db: None, school: School, administrator: User, cohort_files: Path) -> Meeting:
-    """Every record imported and the award outcomes calculated, as a board finds them on the day."""
+    """Every record imported, the award outcomes calculated and made provisional by the chair (a draft is
+    for those preparing the board), as the committee finds them on the day."""
     meeting = make_meeting(school, administrator, cohort_files, kinds=("structure", "students", "marks"))
     cohort = meeting.cohorts.get()
     calculate(OutcomeSet.objects.create(cohort=cohort, stage=Stage.AWARD, trigger="the journey's set-up").pk)
+    services.make_provisional(meeting=meeting, cohort=cohort, user=person("charlotte"))
     return meeting
 
 

@@ -21,13 +21,15 @@ import openpyxl
 import pytest
 from django.contrib.auth.models import User
 from django.db import connection
+from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from boards.models import AssessmentCommittee, Cohort, Meeting, OutcomeSet, Stage
+from boards import services
+from boards.models import AssessmentCommittee, Category, Cohort, Meeting, Outcome, OutcomeSet, Stage
 from boards.recalculation import calculate
-from students.models import Programme, Student
+from students.models import Mark, Programme, Student
 from tests.boards.conftest import import_generated
 from tests.students.views.pages import visible_text
 
@@ -44,6 +46,9 @@ HEADER = [
     "Class",
     "Award",
     "Exit award",
+    "Agreed class",
+    "Agreed award",
+    "Committee",
     "Flags",
 ]
 NOWAK = [
@@ -57,6 +62,9 @@ NOWAK = [
     "64.5",
     "67.2",
     "360",
+    "II.i",
+    "Bachelor (Honours)",
+    "",
     "II.i",
     "Bachelor (Honours)",
     "",
@@ -75,6 +83,9 @@ WALKER = [
     "66.5",
     "",
     "320",
+    "Not recorded",
+    "Not recorded",
+    "",
     "Not recorded",
     "Not recorded",
     "",
@@ -99,10 +110,12 @@ def ids(response: HttpResponse) -> list[str]:
 
 
 @pytest.fixture
-def board(make_board: Callable[..., Meeting]) -> tuple[Meeting, Cohort]:
+def board(make_board: Callable[..., Meeting], secretary: User) -> tuple[Meeting, Cohort]:
+    """The six students above, calculated and made provisional: the whole committee reads them."""
     meeting = make_board(students=6, incomplete=2)
     cohort = meeting.cohorts.get()
     calculate(OutcomeSet.objects.create(cohort=cohort, stage=Stage.AWARD, trigger="marks import #3").pk)
+    services.make_provisional(meeting=meeting, cohort=cohort, user=secretary)
     return meeting, cohort
 
 
@@ -137,9 +150,10 @@ def uncalculated(committee: AssessmentCommittee) -> tuple[Meeting, Cohort]:
 
 
 @pytest.mark.parametrize(
-    ("persona", "status"), [("member", 200), ("external", 200), ("outsider", 404), ("stranger", 404)]
+    ("persona", "status"),
+    [("secretary", 200), ("member", 403), ("external", 403), ("outsider", 404), ("stranger", 404)],
 )
-def test_the_broadsheet_is_for_the_committee_only(
+def test_the_broadsheet_is_for_the_committee_only_and_a_draft_for_those_preparing_it(
     client: Client,
     uncalculated: tuple[Meeting, Cohort],
     persona: str,
@@ -161,13 +175,13 @@ def test_a_visitor_who_is_not_signed_in_is_sent_to_sign_in(
 
 
 def test_without_a_current_set_the_broadsheet_says_so_and_shows_the_progress(
-    client: Client, uncalculated: tuple[Meeting, Cohort], external: User
+    client: Client, uncalculated: tuple[Meeting, Cohort], secretary: User
 ) -> None:
     _, cohort = uncalculated
     OutcomeSet.objects.create(
         cohort=cohort, stage=Stage.FIRST_SIT, trigger="t", status="running", total=9, done=4
     )
-    client.force_login(external)
+    client.force_login(secretary)
 
     response = client.get(url(uncalculated))
 
@@ -278,19 +292,125 @@ def test_exports_hold_every_filtered_row_formula_safe_as_csv_and_xlsx(
     assert [row[0] for row in values[1:]] == ["2022000001", "2022000004"]
     assert values[1][1] == '\'=HYPERLINK("http://evil.example","x") Nowak'
     assert values[1][2:5] == [70, 80, 73]
-    assert values[1][-6:] == [67.2, 360, "II.i", "Bachelor (Honours)", None, "Reassessed"]
+    assert values[1][-9:] == [
+        67.2, 360, "II.i", "Bachelor (Honours)", None, "II.i", "Bachelor (Honours)", None, "Reassessed"
+    ]  # fmt: skip
     assert all(cell.data_type != "f" for row in sheet.iter_rows() for cell in row)
 
     assert client.get(url(board, "export.pdf")).status_code == 404
 
 
+MITIGATION = "Accepted mitigating circumstances: bereavement during the final examinations."
+HOLD = "A mark is missing: the board decides at the resit meeting."
+
+
+def enrolment_of(cohort: Cohort, student_id: str) -> int:
+    outcome = Outcome.objects.get(
+        outcome_set__cohort=cohort, outcome_set__is_current=True, enrolment__student__student_id=student_id
+    )
+    return outcome.enrolment_id
+
+
+def override_nowak_and_hold_walker(meeting: Meeting, cohort: Cohort, secretary: User) -> None:
+    services.record_override(
+        meeting=meeting,
+        cohort=cohort,
+        enrolment_id=enrolment_of(cohort, "2022000001"),
+        field="klass",
+        value="I",
+        category=Category.MITIGATION,
+        reason=MITIGATION,
+        user=secretary,
+    )
+    services.hold_student(
+        meeting=meeting,
+        cohort=cohort,
+        enrolment_id=enrolment_of(cohort, "2022000002"),
+        reason=HOLD,
+        user=secretary,
+    )
+
+
+def recalculated(cohort: Cohort) -> None:
+    outcome_set = services.request_recalculation(cohort=cohort, stage=Stage.AWARD, trigger="marks import #4")
+    calculate(outcome_set.pk)
+
+
+def test_the_agreed_columns_show_the_override_beside_the_computed_class_in_the_page_and_the_exports(
+    client: Client, board: tuple[Meeting, Cohort], secretary: User, external: User
+) -> None:
+    meeting, cohort = board
+    override_nowak_and_hold_walker(meeting, cohort, secretary)
+    client.force_login(external)
+
+    table = rows(client.get(url(board)))
+    exported = list(csv.reader(io.StringIO(client.get(url(board, "export.csv")).content.decode("utf-8-sig"))))
+    workbook = openpyxl.load_workbook(io.BytesIO(client.get(url(board, "export.xlsx")).content))
+    sheet = [
+        ["" if v is None else str(v) for v in row] for row in workbook.active.iter_rows(values_only=True)
+    ]
+
+    nowak = [*NOWAK[:-4], "I", "Bachelor (Honours)", "Overridden", "Reassessed"]
+    walker = [*WALKER[:-2], "Held", "Marks not recorded"]
+    assert (table[0], table[1]) == (nowak, walker)
+    assert (exported[0], exported[1], exported[2]) == (HEADER, nowak, walker)
+    assert (sheet[0], sheet[1][-5:], sheet[2][-5:]) == (HEADER, nowak[-5:], walker[-5:])
+    assert [row[-2] for row in table[2:]] == ["", "", "", ""]
+
+
+def test_an_override_whose_student_s_marks_changed_is_flagged_for_review_on_the_broadsheet(
+    client: Client, board: tuple[Meeting, Cohort], secretary: User, member: User
+) -> None:
+    meeting, cohort = board
+    override_nowak_and_hold_walker(meeting, cohort, secretary)
+    marks = Mark.objects.filter(registration__enrolment__student__student_id="2022000001", value__gte=50)
+    assert marks.filter(pk=marks.order_by("pk")[0].pk).update(value=F("value") + 1) == 1
+    recalculated(cohort)
+    client.force_login(member)
+
+    table = rows(client.get(url(board)))
+
+    assert table[0][-7:-1] == [
+        "II.i", "Bachelor (Honours)", "", "I", "Bachelor (Honours)", "Overridden, Needs review"
+    ]  # fmt: skip
+
+
+def test_after_ratification_the_agreed_columns_show_the_agreed_results_and_the_amendments_proposed(
+    client: Client, board: tuple[Meeting, Cohort], secretary: User, chair: User, member: User
+) -> None:
+    meeting, cohort = board
+    meeting.attendees.set(meeting.committee.memberships.all())
+    override_nowak_and_hold_walker(meeting, cohort, secretary)
+    services.ratify_cohort(meeting=meeting, cohort=cohort, user=chair)
+    # Ffion Hall (II.i, 64.6) sits every exam again and gains a first: a proposed amendment, not a change.
+    Mark.objects.filter(registration__enrolment__student__student_id="2022000004").update(value=95)
+    recalculated(cohort)
+    client.force_login(member)
+
+    table = {row[0]: row for row in rows(client.get(url(board)))}
+
+    assert {student: row[-7:-1] for student, row in table.items() if student != "2022000006"} == {
+        "2022000001": ["II.i", "Bachelor (Honours)", "", "I", "Bachelor (Honours)", "Overridden"],
+        "2022000002": ["Not recorded", "Not recorded", "", "", "", "Held"],
+        "2022000003": ["III", "Bachelor (Honours)", "", "III", "Bachelor (Honours)", ""],
+        "2022000004": ["I", "Bachelor (Honours)", "", "II.i", "Bachelor (Honours)", "Amendment proposed"],
+        "2022000005": ["II.ii", "Bachelor (Honours)", "", "II.ii", "Bachelor (Honours)", ""],
+    }
+
+
 @pytest.mark.usefixtures("superuser")  # imports both cohorts (import_generated's uploader)
 def test_broadsheet_and_export_queries_do_not_grow_with_students(
-    client: Client, make_board: Callable[..., Meeting], committee: AssessmentCommittee, member: User
+    client: Client,
+    make_board: Callable[..., Meeting],
+    committee: AssessmentCommittee,
+    member: User,
+    secretary: User,
 ) -> None:
     meeting = make_board(students=5, incomplete=1)
     cohort = meeting.cohorts.get()
     calculate(OutcomeSet.objects.create(cohort=cohort, stage=Stage.AWARD, trigger="first").pk)
+    services.make_provisional(meeting=meeting, cohort=cohort, user=secretary)
+    override_nowak_and_hold_walker(meeting, cohort, secretary)
     client.force_login(member)
     base = f"/boards/meetings/{meeting.pk}/cohorts/{cohort.pk}/"
     pages = [
