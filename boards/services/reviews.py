@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from students.exports import write_csv
+from students.models import Enrolment
 
 from .. import ledger
 from ..decisions import (
@@ -148,7 +149,7 @@ def ratify_cohort(*, meeting: Meeting, cohort: Cohort, user: User) -> Review:
         )
         if flagged:
             raise DecisionRefused(
-                f"{_students(flagged, outcomes)} {_have(flagged)} an override flagged for review: "
+                f"{_students(flagged, cohort)} {_have(flagged)} an override flagged for review: "
                 "confirm or withdraw it first."
             )
         unresolved = sorted(
@@ -158,7 +159,7 @@ def ratify_cohort(*, meeting: Meeting, cohort: Cohort, user: User) -> Review:
         )
         if unresolved:
             raise DecisionRefused(
-                f"{_students(unresolved, outcomes)} {_have(unresolved)} no recorded outcome "
+                f"{_students(unresolved, cohort)} {_have(unresolved)} no recorded outcome "
                 "(a mark missing or not judged): hold each back or record the committee's decision first."
             )
         results = [
@@ -189,8 +190,12 @@ def ratify_cohort(*, meeting: Meeting, cohort: Cohort, user: User) -> Review:
     return review
 
 
-def _students(enrolment_ids: list[int], outcomes: dict[int, Outcome]) -> str:
-    shown = [f"#{pk}" for pk in enrolment_ids[:5]]
+def _students(enrolment_ids: list[int], cohort: Cohort) -> str:
+    """ "Students 2022000003, 2022000005": by student ID, or by candidate number on an anonymous board."""
+    anonymous = cohort.committee.anonymous
+    field = "student__candidate_number" if anonymous else "student__student_id"
+    names = dict(Enrolment.objects.filter(pk__in=enrolment_ids[:5]).values_list("pk", field))
+    shown = [(f"candidate {names[pk]}" if anonymous else names[pk]) or f"#{pk}" for pk in enrolment_ids[:5]]
     more = f" and {len(enrolment_ids) - 5} more" if len(enrolment_ids) > 5 else ""
     noun = "Student" if len(enrolment_ids) == 1 else "Students"
     return f"{noun} {', '.join(shown)}{more}"

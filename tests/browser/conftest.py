@@ -7,6 +7,7 @@ skipped on a developer's machine and fail in CI, where ``CI`` is set.
 
 from __future__ import annotations
 
+import datetime
 import io
 import os
 import re
@@ -18,9 +19,12 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from boards import services
+from boards.models import AssessmentCommittee, Cohort, Meeting, Membership, OutcomeSet, Stage
+from boards.recalculation import calculate
 from students.imports import jobs
-from students.models import ImportBatch, School
-from tests.conftest import PASSWORD
+from students.models import ImportBatch, Programme, School
+from tests.conftest import PASSWORD, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the networking flags Chromium keeps calling hosts it cannot reach on a closed network.
@@ -137,3 +141,64 @@ def enrolled(transactional_db: None, school: School, administrator: User, cohort
     for kind in ("structure", "students"):
         import_with_services(school, administrator, kind, (cohort / f"{kind}.csv").read_bytes())
     return school
+
+
+# The committee's journeys (test_board_journeys.py, test_decision_journeys.py) share a board.
+STUDENTS = 6
+MEETING = "Award meeting, 20 June 2025"
+Role = Membership.Role
+
+
+@pytest.fixture
+def cohort_files(tmp_path: Path) -> Path:
+    """A three-year cohort of the School of English, one final-year mark left out (not recorded)."""
+    options = {"students": STUDENTS, "years": 3, "ruleset": "leeds-taught-2024", "school": "ENG"}
+    call_command("generate_cohort", out=tmp_path / "cohort", incomplete=1, stdout=io.StringIO(), **options)
+    return tmp_path / "cohort"
+
+
+def make_meeting(school: School, administrator: User, files: Path, *, kinds: tuple[str, ...]) -> Meeting:
+    """Import ``kinds`` of the files, then the committee, its award meeting and the final-year cohort."""
+    for kind in kinds:
+        import_with_services(school, administrator, kind, (files / f"{kind}.csv").read_bytes())
+    committee = AssessmentCommittee.objects.create(school=school, name="School of English UG Board", quorum=2)
+    for name, role in (("charlotte", Role.CHAIR), ("meera", Role.MEMBER), ("ezra", Role.EXTERNAL)):
+        Membership.objects.create(committee=committee, user=make_user(name), role=role)
+    cohort = Cohort.objects.create(
+        committee=committee,
+        programme=Programme.objects.get(school=school),
+        academic_session="2024/25",
+        programme_year=3,
+        final_year=True,
+        level=6,
+    )
+    meeting = Meeting.objects.create(
+        committee=committee, date=datetime.date(2025, 6, 20), kind=Meeting.Kind.AWARD
+    )
+    meeting.cohorts.add(cohort)
+    meeting.attendees.set(committee.memberships.all())
+    return meeting
+
+
+@pytest.fixture
+def board(transactional_db: None, school: School, administrator: User, cohort_files: Path) -> Meeting:
+    """Every record imported, the award outcomes calculated and made provisional by the chair (a draft is
+    for those preparing the board), as the committee finds them on the day."""
+    meeting = make_meeting(school, administrator, cohort_files, kinds=("structure", "students", "marks"))
+    cohort = meeting.cohorts.get()
+    calculate(OutcomeSet.objects.create(cohort=cohort, stage=Stage.AWARD, trigger="the journey's set-up").pk)
+    services.make_provisional(meeting=meeting, cohort=cohort, user=person("charlotte"))
+    return meeting
+
+
+def person(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def expect_worker_to_finish(page: Page, cohort: Cohort, worker_log: Path) -> None:
+    try:
+        expect(page.locator(f"#status-{cohort.pk}")).to_contain_text(
+            "Complete: calculated", timeout=WORKER_TIMEOUT_MS
+        )
+    except AssertionError as error:
+        raise AssertionError(f"{error}\n\nworker.log:\n{worker_log.read_text()[-5000:]}") from None

@@ -3,8 +3,6 @@ watches, a member reading a board, and an external examiner who can read everyth
 
 from __future__ import annotations
 
-import datetime
-import io
 import re
 from collections import Counter
 from pathlib import Path
@@ -12,76 +10,13 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from boards import services
-from boards.models import AssessmentCommittee, Cohort, Meeting, Membership, Outcome, OutcomeSet, Stage
-from boards.recalculation import calculate
+from boards.models import Meeting, Outcome, OutcomeSet
 from boards.tables import NOT_RECORDED, award_words
-from students.models import Programme, School
-from tests.conftest import make_user
+from students.models import School
 
-from .conftest import WORKER_TIMEOUT_MS, import_with_services, sign_in, upload
-
-STUDENTS = 6
-MEETING = "Award meeting, 20 June 2025"
-Role = Membership.Role
-
-
-@pytest.fixture
-def cohort_files(tmp_path: Path) -> Path:
-    """A three-year cohort of the School of English, one final-year mark left out (not recorded)."""
-    options = {"students": STUDENTS, "years": 3, "ruleset": "leeds-taught-2024", "school": "ENG"}
-    call_command("generate_cohort", out=tmp_path / "cohort", incomplete=1, stdout=io.StringIO(), **options)
-    return tmp_path / "cohort"
-
-
-def make_meeting(school: School, administrator: User, files: Path, *, kinds: tuple[str, ...]) -> Meeting:
-    """Import ``kinds`` of the files, then the committee, its award meeting and the final-year cohort."""
-    for kind in kinds:
-        import_with_services(school, administrator, kind, (files / f"{kind}.csv").read_bytes())
-    committee = AssessmentCommittee.objects.create(school=school, name="School of English UG Board", quorum=2)
-    for name, role in (("charlotte", Role.CHAIR), ("meera", Role.MEMBER), ("ezra", Role.EXTERNAL)):
-        Membership.objects.create(committee=committee, user=make_user(name), role=role)
-    cohort = Cohort.objects.create(
-        committee=committee,
-        programme=Programme.objects.get(school=school),
-        academic_session="2024/25",
-        programme_year=3,
-        final_year=True,
-        level=6,
-    )
-    meeting = Meeting.objects.create(
-        committee=committee, date=datetime.date(2025, 6, 20), kind=Meeting.Kind.AWARD
-    )
-    meeting.cohorts.add(cohort)
-    meeting.attendees.set(committee.memberships.all())
-    return meeting
-
-
-@pytest.fixture
-def board(transactional_db: None, school: School, administrator: User, cohort_files: Path) -> Meeting:
-    """Every record imported, the award outcomes calculated and made provisional by the chair (a draft is
-    for those preparing the board), as the committee finds them on the day."""
-    meeting = make_meeting(school, administrator, cohort_files, kinds=("structure", "students", "marks"))
-    cohort = meeting.cohorts.get()
-    calculate(OutcomeSet.objects.create(cohort=cohort, stage=Stage.AWARD, trigger="the journey's set-up").pk)
-    services.make_provisional(meeting=meeting, cohort=cohort, user=person("charlotte"))
-    return meeting
-
-
-def person(username: str) -> User:
-    return User.objects.get(username=username)
-
-
-def expect_worker_to_finish(page: Page, cohort: Cohort, worker_log: Path) -> None:
-    try:
-        expect(page.locator(f"#status-{cohort.pk}")).to_contain_text(
-            "Complete: calculated", timeout=WORKER_TIMEOUT_MS
-        )
-    except AssertionError as error:
-        raise AssertionError(f"{error}\n\nworker.log:\n{worker_log.read_text()[-5000:]}") from None
+from .conftest import MEETING, STUDENTS, expect_worker_to_finish, make_meeting, person, sign_in, upload
 
 
 def test_administrator_imports_marks_and_the_meeting_page_shows_the_recalculation_finish(
@@ -219,10 +154,11 @@ def test_member_reads_the_meeting_broadsheet_an_explanation_and_module_statistic
 
 
 # Every enabled control outside a GET form, and every form that is not a GET form, except the sign-out
-# form: on an external examiner's pages both lists must be empty.
-CONTROLS_THAT_CHANGE = """() => {
-  const signOut = (form) => form.method === "post" && new URL(form.action).pathname === "/accounts/logout/";
-  const readOnly = (form) => form && (form.method === "get" || signOut(form));
+# form and the forms posting to the paths given (an external examiner's comment and sign-off): on an
+# external examiner's pages both lists must be empty.
+CONTROLS_THAT_CHANGE = """(allowed) => {
+  const permitted = (form) => form.method === "post" && allowed.includes(new URL(form.action).pathname);
+  const readOnly = (form) => form && (form.method === "get" || permitted(form));
   const forms = [...document.forms].filter((form) => !readOnly(form)).map((form) => form.outerHTML);
   const controls = [...document.querySelectorAll("button, input, select, textarea")]
     .filter((el) => !el.disabled && el.type !== "hidden" && !readOnly(el.form))
@@ -233,9 +169,17 @@ CONTROLS_THAT_CHANGE = """() => {
 }"""
 
 
-def expect_read_only(page: Page, what: str) -> None:
-    assert page.evaluate(CONTROLS_THAT_CHANGE) == [], what
-    expect(page.locator("form[method=post]")).to_have_count(1)
+def expect_read_only(page: Page, what: str, *, examiner_forms: int = 0) -> None:
+    """Nothing on the page changes anything but the sign-out and, on the meeting page, the examiner's
+    comment and sign-off forms (``examiner_forms``: the meeting's pk)."""
+    allowed = ["/accounts/logout/"]
+    if examiner_forms:
+        allowed += [
+            f"/boards/meetings/{examiner_forms}/comments/",
+            f"/boards/meetings/{examiner_forms}/sign-off/",
+        ]
+    assert page.evaluate(CONTROLS_THAT_CHANGE, allowed) == [], what
+    expect(page.locator("form[method=post]")).to_have_count(len(allowed))
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
@@ -251,7 +195,7 @@ def test_external_examiner_reads_everything_and_finds_no_control_that_changes_an
     page.get_by_role("link", name=MEETING).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(MEETING)
     expect(page.locator(f"#counts-{cohort.pk} caption")).to_have_text(f"Outcomes of {STUDENTS} students")
-    expect_read_only(page, "meeting")
+    expect_read_only(page, "meeting", examiner_forms=board.pk)
 
     page.locator(f"#cohort-{cohort.pk}").get_by_role("link", name="Broadsheet").click()
     expect(page.locator("table.broadsheet tbody tr")).to_have_count(STUDENTS)
@@ -275,3 +219,15 @@ def test_external_examiner_reads_everything_and_finds_no_control_that_changes_an
     page.goto(f"{live_server.url}/boards/committees/{board.committee_id}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("School of English UG Board")
     expect_read_only(page, "committee")
+
+    page.goto(f"{base}amendments/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Amendments")
+    expect_read_only(page, "amendments")
+
+    page.goto(f"{live_server.url}/boards/meetings/{board.pk}/minutes/")
+    expect(page.locator("main")).to_contain_text("The meeting was quorate")
+    expect_read_only(page, "minutes")
+
+    page.goto(f"{live_server.url}/boards/committees/{board.committee_id}/ledger/")
+    expect(page.locator("main")).to_contain_text("verifies")
+    expect_read_only(page, "ledger")

@@ -174,8 +174,9 @@ def test_ratifying_with_an_incomplete_record_not_held_back_is_refused_until_it_i
     status, text = post(client, chair, action(meeting, "ratify"))
 
     assert status == 200
+    student_id = outcomes[incomplete].enrolment.student.student_id
     assert (
-        f"Student #{incomplete} has no recorded outcome (a mark missing or not judged): hold each back "
+        f"Student {student_id} has no recorded outcome (a mark missing or not judged): hold each back "
         "or record the committee's decision first."
     ) in text
     assert decisions() == before
