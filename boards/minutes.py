@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import rules
 from django.contrib.auth.models import User
 from django.db.models import Count, Q
 from django.utils.dateformat import format as date_format
@@ -26,6 +27,7 @@ from students.permissions import AnyUser
 from . import ledger
 from .access import get_visible_or_404
 from .models import Category, Cohort, Field, LedgerEntry, Meeting, Result, ResultsFile, Review, Stage
+from .permissions import VIEW_DRAFTS
 from .recalculation import stage_for
 from .words import award_words, decision_words
 
@@ -198,11 +200,20 @@ class CohortMinutes:
     ratification: Ratification | None
     publication: Publication | None
     amendments: tuple[Minute, ...]
+    withheld: int = 0
+    """Entries about the cohort left out because its outcomes are still a draft and the reader may not
+    see drafts (a member or an external examiner): the committee reads them once they are provisional."""
 
     @property
     def summary(self) -> str:
         off = " It has been taken off the agenda since." if not self.on_agenda else ""
-        return f"{self.question}. Outcomes: {self.state}.{off}"
+        withheld = (
+            f" {self.withheld} decision{'s' if self.withheld != 1 else ''} on these draft outcomes "
+            f"{'are' if self.withheld != 1 else 'is'} minuted here once they are made provisional."
+            if self.withheld
+            else ""
+        )
+        return f"{self.question}. Outcomes: {self.state}.{off}{withheld}"
 
     @property
     def sections(self) -> tuple[Section, ...]:
@@ -339,9 +350,13 @@ def _cohort_minutes(
     entries: list[LedgerEntry],
     files: dict[int, ResultsFile],
     agreed: dict[int, int],
+    sees_drafts: bool,
 ) -> CohortMinutes:
     anonymous = meeting.committee.anonymous
     own = [entry for entry in entries if entry.cohort_id == cohort.pk]
+    withheld = 0
+    if not sees_drafts and (review is None or review.state == Review.State.DRAFT):
+        withheld, own = len(own), []
 
     def of(*kinds: str) -> tuple[Minute, ...]:
         return tuple(minute(entry, anonymous, files.get(entry.pk)) for entry in own if entry.kind in kinds)
@@ -375,11 +390,16 @@ def _cohort_minutes(
         ratification=ratification,
         publication=publication,
         amendments=of(Kind.AMENDMENT),
+        withheld=withheld,
     )
 
 
 def minutes_for(user: AnyUser, pk: int) -> Minutes:
-    """The minutes of the meeting, or 404 if the user may not see it. Ten queries whatever its size."""
+    """The minutes of the meeting, or 404 if the user may not see it. Ten queries whatever its size.
+
+    A cohort whose outcomes are still a draft has its overrides and holds left out for a reader who may
+    not see drafts (``boards.access.require_readable``), with a line saying so.
+    """
     meeting = get_visible_or_404(user, Meeting.objects.select_related("committee__school"), pk=pk)
     committee = meeting.committee
     attendees = list(meeting.attendees.select_related("user").order_by("role", "user__username"))
@@ -392,6 +412,8 @@ def minutes_for(user: AnyUser, pk: int) -> Minutes:
     files = {
         kept.entry_id: kept for kept in ResultsFile.objects.filter(review__meeting=meeting).defer("content")
     }
+    drafts = any(reviews.get(cohort.pk, Review()).state == Review.State.DRAFT for cohort in cohorts)
+    sees_drafts = not drafts or rules.has_perm(VIEW_DRAFTS, user, committee)
     agreed = dict(
         Result.objects.filter(review__meeting=meeting)
         .values("review_id")
@@ -413,7 +435,14 @@ def minutes_for(user: AnyUser, pk: int) -> Minutes:
         quorum=committee.quorum,
         cohorts=tuple(
             _cohort_minutes(
-                meeting, cohort, cohort.pk in agenda, reviews.get(cohort.pk), entries, files, agreed
+                meeting,
+                cohort,
+                cohort.pk in agenda,
+                reviews.get(cohort.pk),
+                entries,
+                files,
+                agreed,
+                sees_drafts,
             )
             for cohort in cohorts
         ),

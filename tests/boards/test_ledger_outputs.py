@@ -21,8 +21,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.timezone import localtime
 
 from boards import ledger, services
-from boards.models import AssessmentCommittee, LedgerEntry, Meeting
-from tests.boards.meeting_record import OVERRIDE_REASON, Decided, decide
+from boards.models import AssessmentCommittee, Category, LedgerEntry, Meeting
+from tests.boards.meeting_record import OVERRIDE_REASON, Decided, decide, recalculated
 from tests.conftest import database_url
 from tests.students.views.pages import visible_text
 
@@ -86,6 +86,46 @@ def test_the_ledger_page_lists_every_entry_in_order_and_says_the_chain_verifies(
     positions = [text.find(f" {kind} Award, 20 Jun 2025") for kind in kinds]
     assert -1 not in positions and positions == sorted(positions)
     assert 'role="alert"' not in response.content.decode()
+
+
+def test_a_decision_on_draft_outcomes_is_shown_on_the_ledger_only_to_those_preparing_the_board(
+    client: Client, make_board: Callable[..., Meeting], secretary: User, member: User, external: User
+) -> None:
+    meeting = make_board(students=3)
+    cohort = meeting.cohorts.get()
+    outcome = next(o for o in recalculated(cohort).values() if o.klass and o.klass != "I")
+    services.record_override(
+        meeting=meeting,
+        cohort=cohort,
+        enrolment_id=outcome.enrolment_id,
+        field="klass",
+        value="I",
+        category=Category.MITIGATION,
+        reason=OVERRIDE_REASON,
+        user=secretary,
+    )
+    services.record_comment(meeting=meeting, user=external, text="The sample was well chosen.")
+    student_id = outcome.enrolment.student.student_id
+    withheld = (
+        "A decision on outcomes that are still a draft: the committee reads it once they are made "
+        "provisional."
+    )
+
+    client.force_login(secretary)
+    assert f"{student_id} class {outcome.klass} → I" in visible_text(
+        client.get(ledger_url(meeting.committee_id))
+    )
+    for reader in (member, external):
+        client.force_login(reader)
+        text = visible_text(client.get(ledger_url(meeting.committee_id)))
+        assert "The ledger's hash chain verifies: 2 entries." in text
+        assert f"seb Override Award, 20 Jun 2025 ENG-BA 2024/25 year 3 {withheld}" in text
+        assert "The sample was well chosen." in text
+        assert student_id not in text and OVERRIDE_REASON not in text
+
+    services.make_provisional(meeting=meeting, cohort=cohort, user=secretary)
+    text = visible_text(client.get(ledger_url(meeting.committee_id)))
+    assert f"{student_id} class {outcome.klass} → I" in text and withheld not in text
 
 
 def test_a_tampered_entry_is_named_on_the_ledger_page_and_in_the_minutes(

@@ -217,6 +217,48 @@ def test_a_cohort_not_ratified_yet_is_listed_as_such_in_the_pack_and_the_minutes
     assert "The meeting was not quorate: 0 members attending of the 2 required" in minutes
 
 
+def test_decisions_on_draft_outcomes_are_minuted_only_for_those_preparing_the_board(
+    client: Client, make_board: Callable[..., Meeting], secretary: User, member: User, external: User
+) -> None:
+    meeting = make_board(students=3)
+    cohort = meeting.cohorts.get()
+    outcome = next(o for o in recalculated(cohort).values() if o.klass and o.klass != "I")
+    services.record_override(
+        meeting=meeting,
+        cohort=cohort,
+        enrolment_id=outcome.enrolment_id,
+        field="klass",
+        value="I",
+        category=Category.MITIGATION,
+        reason=OVERRIDE_REASON,
+        user=secretary,
+    )
+    title = f"{cohort.programme.title}, 2024/25 year 3 ({COHORT})"
+    draft = f"{title} Award and classification. Outcomes: Draft."
+
+    client.force_login(secretary)
+    prepared = visible_text(client.get(url("minutes", meeting)))
+    assert f"{draft} Overrides {outcome.enrolment.student.student_id}: class {outcome.klass} → I" in prepared
+    assert OVERRIDE_REASON in prepared
+
+    for reader in (member, external):
+        client.force_login(reader)
+        page = visible_text(client.get(url("minutes", meeting)))
+        pdf = pdf_text(client.get(url("minutes_pdf", meeting)))
+        assert (
+            f"{draft} 1 decision on these draft outcomes is minuted here once they are made provisional. "
+            "Overrides None."
+        ) in page
+        for text in (page, pdf):
+            assert OVERRIDE_REASON not in text
+            assert outcome.enrolment.student.student_id not in text
+
+    services.make_provisional(meeting=meeting, cohort=cohort, user=secretary)
+    page = visible_text(client.get(url("minutes", meeting)))
+    assert OVERRIDE_REASON in page
+    assert "draft outcomes" not in page
+
+
 def test_a_progression_board_s_pack_shows_the_computed_and_agreed_decisions(
     client: Client, make_board: Callable[..., Meeting], chair: User, secretary: User, member: User
 ) -> None:
