@@ -12,7 +12,6 @@ cohort's other pages (``boards.access.require_readable``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import rules
@@ -27,7 +26,7 @@ from boards.decisions import holds, proposed_amendments
 from boards.models import Field, LedgerEntry, Outcome, Result, ResultsFile
 from boards.permissions import AMEND, MAKE_PROVISIONAL, PUBLISH, RATIFY
 from boards.selectors import CohortAtMeeting
-from boards.words import award_words, decision_words
+from boards.tables import value_words
 from students.access import signed_in
 
 DENIED_PROVISIONAL = "Only the committee's chair or secretary, or the registry, make outcomes provisional."
@@ -99,18 +98,6 @@ def publish(request: HttpRequest, meeting: int, cohort: int) -> HttpResponseRedi
     return _back(at)
 
 
-WORDS: dict[str, Callable[[str], str]] = {
-    Field.DECISION: decision_words,
-    Field.AWARD: award_words,
-    Field.CLASS: str,
-}
-
-
-def in_words(field: str, code: str) -> str:
-    """An agreed or computed value as the page shows it ("none" when there is none)."""
-    return WORDS[Field(field)](code) if code else "none"
-
-
 @dataclass(frozen=True)
 class Change:
     field: str
@@ -156,7 +143,10 @@ def amendments_page(at: CohortAtMeeting) -> AmendmentsPage:
     proposals = [
         Proposal(
             proposal.outcome,
-            [Change(Field(f).label, in_words(f, old), in_words(f, new)) for f, old, new in proposal.changes],
+            [
+                Change(Field(f).label, value_words(f, old), value_words(f, new))
+                for f, old, new in proposal.changes
+            ],
             proposal.result is None,
         )
         for proposal in proposed_amendments(at.review, outcomes, holds(at.meeting, at.cohort))
